@@ -1,0 +1,54 @@
+/// The three segments of a compact JWS, located but not yet trusted.
+struct CompactJWS {
+    let token: UnsafeRawBufferPointer
+    let firstDot: Int
+    let secondDot: Int
+
+    /// Splits `token`, enforcing the size cap and exactly three segments.
+    init(_ token: UnsafeRawBufferPointer, maximumBytes: Int) throws {
+        guard token.count <= maximumBytes else { throw JWTError.tokenTooLarge }
+        var dots: [Int] = []
+        for index in token.indices where token[index] == UInt8(ascii: ".") {
+            guard dots.count < 2 else { throw JWTError.malformed }
+            dots.append(index)
+        }
+        guard dots.count == 2 else { throw JWTError.malformed }
+        self.token = token
+        firstDot = dots[0]
+        secondDot = dots[1]
+    }
+
+    private var encodedHeader: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: token[0..<firstDot]) }
+    private var encodedPayload: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: token[(firstDot + 1)..<secondDot]) }
+    private var encodedSignature: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: token[(secondDot + 1)...]) }
+    private var signingInput: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: token[0..<secondDot]) }
+
+    /// The header, which must be a JSON object with unique members.
+    func decodeHeader() throws -> JSONObject {
+        guard Base64URL.decodedLength(encodedPayload.count) != nil, Base64URL.decodedLength(encodedSignature.count) != nil else {
+            throw JWTError.invalidEncoding
+        }
+        guard let bytes = Base64URL.decode(encodedHeader) else { throw JWTError.invalidEncoding.with("header") }
+        guard let header = bytes.withUnsafeBytes(JSONParser.parseObject) else { throw JWTError.invalidHeader }
+        return header
+    }
+
+    /// Checks the MAC over the exact received `header.payload` text in constant time.
+    func checkSignature(with key: JWTKey) throws {
+        guard let signatureLength = Base64URL.decodedLength(encodedSignature.count), signatureLength <= 64 else {
+            throw JWTError.invalidSignature.with("wrong length")
+        }
+        let valid = try withUnsafeTemporaryAllocation(byteCount: signatureLength, alignment: 1) { signature in
+            guard Base64URL.decode(encodedSignature, into: signature) else { throw JWTError.invalidEncoding.with("signature") }
+            return key.hmac.isValidAuthenticationCode(UnsafeRawBufferPointer(signature), for: signingInput)
+        }
+        guard valid else { throw JWTError.invalidSignature }
+    }
+
+    /// The claims, which must be a JSON object with unique members.
+    func decodeClaims() throws -> JWTClaims {
+        guard let bytes = Base64URL.decode(encodedPayload) else { throw JWTError.invalidEncoding.with("payload") }
+        guard let claims = bytes.withUnsafeBytes(JSONParser.parseObject) else { throw JWTError.invalidClaims }
+        return JWTClaims(claims)
+    }
+}

@@ -1,0 +1,238 @@
+/// A strict RFC 8259 parser over UTF-8 bytes: no trailing commas, no comments, no leading zeros,
+/// no unescaped control characters, no invalid UTF-8 or lone surrogates, no duplicate member
+/// names, bounded nesting. It never allocates for what it rejects early and never traps.
+struct JSONParser {
+    private let bytes: UnsafeRawBufferPointer
+    private var position = 0
+    private var depth = 0
+    static let maximumDepth = 32
+
+    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    /// Parses one complete document, or returns nil.
+    static func parse(_ bytes: UnsafeRawBufferPointer) -> JSONValue? {
+        var parser = JSONParser(bytes)
+        parser.skipWhitespace()
+        guard let value = parser.parseValue() else { return nil }
+        parser.skipWhitespace()
+        return parser.isAtEnd ? value : nil
+    }
+
+    /// Parses one complete document that must be an object, or returns nil.
+    static func parseObject(_ bytes: UnsafeRawBufferPointer) -> JSONObject? {
+        guard case let .object(object)? = parse(bytes) else { return nil }
+        return object
+    }
+
+    var isAtEnd: Bool { position == bytes.count }
+
+    private var current: UInt8? { position < bytes.count ? bytes[position] : nil }
+
+    private mutating func skipWhitespace() {
+        while let byte = current, byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 { position += 1 }
+    }
+
+    private mutating func consume(_ byte: UInt8) -> Bool {
+        guard current == byte else { return false }
+        position += 1
+        return true
+    }
+
+    private mutating func consume(literal: StaticString) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        guard bytes.count - position >= count else { return false }
+        for index in 0..<count where bytes[position + index] != literal.utf8Start[index] { return false }
+        position += count
+        return true
+    }
+
+    private mutating func parseValue() -> JSONValue? {
+        switch current {
+        case UInt8(ascii: "{"): return parseObject().map(JSONValue.object)
+        case UInt8(ascii: "["): return parseArray()
+        case UInt8(ascii: "\""): return parseString().map(JSONValue.string)
+        case UInt8(ascii: "t"): return consume(literal: "true") ? .bool(true) : nil
+        case UInt8(ascii: "f"): return consume(literal: "false") ? .bool(false) : nil
+        case UInt8(ascii: "n"): return consume(literal: "null") ? .null : nil
+        default:
+            let start = position
+            guard scanNumber() else { return nil }
+            let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+            return .number(JSONNumber(validatedLiteral: text))
+        }
+    }
+
+    private mutating func enter() -> Bool {
+        depth += 1
+        return depth <= Self.maximumDepth
+    }
+
+    private mutating func parseObject() -> JSONObject? {
+        guard enter() else { return nil }
+        defer { depth -= 1 }
+        position += 1
+        var members: [JSONObject.Member] = []
+        skipWhitespace()
+        if consume(UInt8(ascii: "}")) { return JSONObject(uniqueMembers: members) }
+        var names: Set<String>? = nil
+        while true {
+            skipWhitespace()
+            guard current == UInt8(ascii: "\""), let name = parseString() else { return nil }
+            // Linear search is fastest for the handful of members a JOSE header or claims set has.
+            if members.count < 16 {
+                for member in members where member.name == name { return nil }
+            } else {
+                if names == nil { names = Set(members.map(\.name)) }
+                guard names!.insert(name).inserted else { return nil }
+            }
+            skipWhitespace()
+            guard consume(UInt8(ascii: ":")) else { return nil }
+            skipWhitespace()
+            guard let value = parseValue() else { return nil }
+            members.append(JSONObject.Member(name: name, value: value))
+            skipWhitespace()
+            if consume(UInt8(ascii: ",")) { continue }
+            guard consume(UInt8(ascii: "}")) else { return nil }
+            return JSONObject(uniqueMembers: members)
+        }
+    }
+
+    private mutating func parseArray() -> JSONValue? {
+        guard enter() else { return nil }
+        defer { depth -= 1 }
+        position += 1
+        var elements: [JSONValue] = []
+        skipWhitespace()
+        if consume(UInt8(ascii: "]")) { return .array(elements) }
+        while true {
+            skipWhitespace()
+            guard let value = parseValue() else { return nil }
+            elements.append(value)
+            skipWhitespace()
+            if consume(UInt8(ascii: ",")) { continue }
+            guard consume(UInt8(ascii: "]")) else { return nil }
+            return .array(elements)
+        }
+    }
+
+    /// Parses a string starting at its opening quote.
+    private mutating func parseString() -> String? {
+        position += 1
+        let start = position
+        // Fast path: no escapes.
+        while let byte = current, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") {
+            guard byte >= 0x20 else { return nil }
+            position += 1
+        }
+        guard let stop = current else { return nil }
+        if stop == UInt8(ascii: "\"") {
+            position += 1
+            return String(validating: UnsafeRawBufferPointer(rebasing: bytes[start..<position - 1]), as: UTF8.self)
+        }
+        var unescaped = Array(UnsafeRawBufferPointer(rebasing: bytes[start..<position]))
+        while let byte = current {
+            position += 1
+            switch byte {
+            case UInt8(ascii: "\""):
+                return String(validating: unescaped, as: UTF8.self)
+            case UInt8(ascii: "\\"):
+                guard let escaped = current else { return nil }
+                position += 1
+                switch escaped {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): unescaped.append(escaped)
+                case UInt8(ascii: "b"): unescaped.append(0x08)
+                case UInt8(ascii: "f"): unescaped.append(0x0C)
+                case UInt8(ascii: "n"): unescaped.append(0x0A)
+                case UInt8(ascii: "r"): unescaped.append(0x0D)
+                case UInt8(ascii: "t"): unescaped.append(0x09)
+                case UInt8(ascii: "u"):
+                    guard let scalar = parseUnicodeEscape() else { return nil }
+                    unescaped.append(contentsOf: String(Character(scalar)).utf8)
+                default: return nil
+                }
+            default:
+                guard byte >= 0x20 else { return nil }
+                unescaped.append(byte)
+            }
+        }
+        return nil
+    }
+
+    /// Parses the hex digits after `\u`, joining a surrogate pair; lone surrogates are rejected.
+    private mutating func parseUnicodeEscape() -> Unicode.Scalar? {
+        guard let high = parseHex4() else { return nil }
+        switch high {
+        case 0xD800...0xDBFF:
+            guard consume(UInt8(ascii: "\\")), consume(UInt8(ascii: "u")), let low = parseHex4(),
+                (0xDC00...0xDFFF).contains(low)
+            else { return nil }
+            return Unicode.Scalar(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+        case 0xDC00...0xDFFF:
+            return nil
+        default:
+            return Unicode.Scalar(high)
+        }
+    }
+
+    private mutating func parseHex4() -> UInt32? {
+        guard bytes.count - position >= 4 else { return nil }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = bytes[position]
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+            value = value << 4 | UInt32(digit)
+            position += 1
+        }
+        return value
+    }
+
+    /// Advances over a number per the RFC 8259 grammar; false if there is none.
+    mutating func scanNumber() -> Bool {
+        _ = consume(UInt8(ascii: "-"))
+        guard let first = current, first.isDigit else { return false }
+        position += 1
+        if first != UInt8(ascii: "0") { skipDigits() }
+        if consume(UInt8(ascii: ".")) {
+            guard current?.isDigit == true else { return false }
+            skipDigits()
+        }
+        if consume(UInt8(ascii: "e")) || consume(UInt8(ascii: "E")) {
+            if !consume(UInt8(ascii: "+")) { _ = consume(UInt8(ascii: "-")) }
+            guard current?.isDigit == true else { return false }
+            skipDigits()
+        }
+        return true
+    }
+
+    private mutating func skipDigits() {
+        while current?.isDigit == true { position += 1 }
+    }
+}
+
+extension UInt8 {
+    fileprivate var isDigit: Bool { self >= UInt8(ascii: "0") && self <= UInt8(ascii: "9") }
+}
+
+extension JSONValue {
+    /// Parses a complete JSON document strictly; nil for anything RFC 8259 does not allow, for
+    /// duplicate member names, and for nesting deeper than 32.
+    public init?(parsing bytes: some Collection<UInt8>) {
+        let value = bytes.withContiguousStorageIfAvailable { JSONParser.parse(UnsafeRawBufferPointer($0)) }
+            ?? Array(bytes).withUnsafeBytes { JSONParser.parse($0) }
+        guard let value else { return nil }
+        self = value
+    }
+
+    /// Parses a JSON document held in a string.
+    public init?(parsing text: String) {
+        var text = text
+        guard let value = text.withUTF8({ JSONParser.parse(UnsafeRawBufferPointer($0)) }) else { return nil }
+        self = value
+    }
+}

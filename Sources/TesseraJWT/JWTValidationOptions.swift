@@ -1,0 +1,23 @@
+/// What a verifier requires of a token beyond its signature. Defaults are the strict choices.
+public struct JWTValidationOptions: Sendable {
+    /// Tokens longer than this many bytes are rejected before any parsing (default 8 KiB).
+    public var maximumTokenBytes = 8192
+    /// Allowed clock skew in seconds for `exp`, `nbf` and `iat` (default 60).
+    public var leeway: Double = 60
+    /// Whether a token without `exp` is rejected (default true).
+    public var requireExpiration = true
+    /// The required `iss`, or nil to accept any issuer.
+    public var issuer: String?
+    /// Audiences this verifier answers to; a token must name at least one of them. When empty, a
+    /// token that carries `aud` is rejected (RFC 7519 §4.1.3: a recipient that does not identify
+    /// itself with the audience must reject), and one without `aud` is accepted.
+    public var audiences: Set<String> = []
+    /// The required header `typ`, compared case-insensitively with an optional `application/`
+    /// prefix (RFC 7515 §4.1.9, RFC 9068 §2.1); nil skips the check. Default `at+jwt`.
+    public var expectedType: String? = "at+jwt"
+    /// The clock `exp`, `nbf` and `iat` are checked against.
+    public var clock: JWTClock = .system
+
+    /// Options with every default.
+    public init() {}
+}

@@ -1,0 +1,70 @@
+import Testing
+import TesseraCrypto
+import TesseraJWT
+
+@Suite("Key ring")
+struct KeyRingTests {
+    @Test("a JWK Set round-trips with its active key")
+    func roundTrip() throws {
+        var ring = try makeRing()
+        try ring.add(JWTKey.generate(kid: "k3", algorithm: .hs384, created: 3))
+        let reloaded = try JWTKeyRing(jwks: ring.jwksBytes())
+        #expect(reloaded.keys.map(\.kid) == ["k1", "k2", "k3"])
+        #expect(reloaded.keys.map(\.algorithm) == [.hs256, .hs512, .hs384])
+        #expect(reloaded.signingKey?.kid == "k1")
+        // Tokens signed before the reload verify after it: the secrets survived.
+        let token = try JWTSigner(keyRing: ring).sign(accessClaims(), kid: "k3")
+        #expect(throws: Never.self) { try JWTVerifier(keyRing: reloaded, options: accessOptions()).verify(token) }
+    }
+
+    @Test("rotate makes the newest key active and keeps the others verifying")
+    func rotate() throws {
+        var ring = try makeRing()
+        let old = try JWTSigner(keyRing: ring).sign(accessClaims())
+        try ring.add(makeKey("new", fill: 9, created: 100))
+        #expect(ring.signingKey?.kid == "k1", "a new key is verify-only until rotation")
+        #expect(try ring.rotate() == "new")
+        let fresh = try JWTSigner(keyRing: ring).sign(accessClaims())
+        let verifier = JWTVerifier(keyRing: ring, options: accessOptions())
+        #expect(try verifier.verify(old).kid == "k1")
+        #expect(try verifier.verify(fresh).kid == "new")
+        #expect(throws: JWTError.invalidKeySet) { try ring.retire(kid: "new") }
+        try ring.retire(kid: "k1")
+        #expect(throws: JWTError.unknownKey) { try JWTVerifier(keyRing: ring, options: accessOptions()).verify(old) }
+    }
+
+    @Test("a set with one key signs with it; several keys without active_kid do not sign")
+    func signingKeyChoice() throws {
+        #expect(try JWTKeyRing(keys: [makeKey("only")]).signingKey?.kid == "only")
+        let ambiguous = try JWTKeyRing(keys: [makeKey("a"), makeKey("b")])
+        #expect(ambiguous.signingKey == nil)
+        #expect(throws: JWTError.noSigningKey) { try JWTSigner(keyRing: ambiguous).sign(accessClaims()) }
+    }
+
+    @Test("keys shorter than the hash output are refused at load", arguments: [("HS256", 31), ("HS384", 47), ("HS512", 63)])
+    func shortKeys(_ alg: String, _ length: Int) {
+        let k = Base64URL.encode([UInt8](repeating: 1, count: length))
+        let jwks = #"{"keys":[{"kty":"oct","kid":"a","alg":"\#(alg)","k":"\#(k)"}]}"#
+        #expect(throws: JWTError.keyTooShort) { try JWTKeyRing(jwks: Array(jwks.utf8)) }
+    }
+
+    @Test("malformed sets are refused with invalidKeySet", arguments: [
+        #"{}"#, #"{"keys":{}}"#, #"{"keys":[1]}"#,
+        #"{"keys":[{"kty":"RSA","kid":"a","alg":"HS256","k":"AAAA"}]}"#,
+        #"{"keys":[{"kty":"oct","alg":"HS256","k":"AAAA"}]}"#,
+        #"{"keys":[{"kty":"oct","kid":"a","alg":"none","k":"AAAA"}]}"#,
+        #"{"keys":[{"kty":"oct","kid":"a","alg":"RS256","k":"AAAA"}]}"#,
+        #"{"keys":[{"kty":"oct","kid":"a","alg":"HS256","k":"AA=="}]}"#,
+        #"{"keys":[{"kty":"oct","kid":"a","alg":"HS256","use":"enc","k":"QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI"}]}"#,
+        #"{"keys":[{"kty":"oct","kid":"a","alg":"HS256","k":"QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI"},{"kty":"oct","kid":"a","alg":"HS256","k":"QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI"}]}"#,
+        #"{"active_kid":"zz","keys":[{"kty":"oct","kid":"a","alg":"HS256","k":"QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI"}]}"#,
+    ])
+    func malformed(_ jwks: String) {
+        #expect(throws: JWTError.invalidKeySet) { try JWTKeyRing(jwks: Array(jwks.utf8)) }
+    }
+
+    @Test("the public JWK Set never carries a symmetric secret")
+    func publicSet() throws {
+        #expect(try makeRing().publicJWKS.serialized == #"{"keys":[]}"#)
+    }
+}

@@ -1,0 +1,75 @@
+import Testing
+import TesseraJWT
+
+/// A small deterministic generator (SplitMix64) so property failures reproduce.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+private func randomString(_ generator: inout SeededGenerator) -> String {
+    let alphabet = Array("abcXYZ019 _-/\\\"é✓\u{1F600}\n\t")
+    return String((0..<Int.random(in: 0...12, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! })
+}
+
+private func randomValue(_ generator: inout SeededGenerator, depth: Int = 0) -> JSONValue {
+    switch Int.random(in: 0...(depth < 2 ? 5 : 3), using: &generator) {
+    case 0: return .bool(Bool.random(using: &generator))
+    case 1: return .int(Int.random(in: -1_000_000...1_000_000, using: &generator))
+    case 2: return .string(randomString(&generator))
+    case 3: return .null
+    case 4: return .array((0..<Int.random(in: 0...3, using: &generator)).map { _ in randomValue(&generator, depth: depth + 1) })
+    default:
+        var object = JSONObject()
+        for _ in 0..<Int.random(in: 0...3, using: &generator) { object[randomString(&generator)] = randomValue(&generator, depth: depth + 1) }
+        return .object(object)
+    }
+}
+
+@Suite("Properties")
+struct PropertyTests {
+    @Test("sign → verify returns exactly the claims signed, for random claims and every algorithm", arguments: JWTAlgorithm.allCases)
+    func roundTrip(_ algorithm: JWTAlgorithm) throws {
+        let ring = try JWTKeyRing(keys: [makeKey("a", algorithm)])
+        let signer = JWTSigner(keyRing: ring)
+        var options = accessOptions()
+        options.audiences = []
+        options.issuer = nil
+        let verifier = JWTVerifier(keyRing: ring, options: options)
+        var generator = SeededGenerator(state: 7)
+        for _ in 0..<200 {
+            var claims = JWTClaims()
+            for _ in 0..<Int.random(in: 0...6, using: &generator) {
+                let name = randomString(&generator)
+                guard !["exp", "nbf", "iat", "aud", "iss"].contains(name) else { continue }
+                claims[name] = randomValue(&generator)
+            }
+            claims["exp"] = .int(Int(fixedNow) + 60)
+            let verified = try verifier.verify(signer.sign(claims))
+            #expect(verified.claims == claims)
+            #expect(verified.kid == "a")
+            #expect(verified.header["alg"] == .string(algorithm.rawValue))
+        }
+    }
+
+    @Test("flipping any single bit of a valid token makes it invalid")
+    func everyBitFlipRejected() throws {
+        let verifier = JWTVerifier(keyRing: try makeRing(), options: accessOptions())
+        let token = Array(try JWTSigner(keyRing: makeRing()).sign(accessClaims()).utf8)
+        #expect(throws: Never.self) { try token.withUnsafeBytes { try verifier.verify($0) } }
+        #expect((200...400).contains(token.count), "a typical access token is about 250-350 bytes")
+        for index in token.indices {
+            for bit in 0..<8 {
+                var mutated = token
+                mutated[index] ^= 1 << bit
+                #expect(throws: JWTError.self, "bit \(bit) of byte \(index)") { try mutated.withUnsafeBytes { try verifier.verify($0) } }
+            }
+        }
+    }
+}
