@@ -23,6 +23,8 @@ public struct JWTError: Error, Hashable, CustomStringConvertible {
         case invalidKeySet = "key set is not a valid JWK Set of oct keys"
         case keyTooShort = "key is shorter than its algorithm's hash output"
         case noSigningKey = "key ring has no active signing key"
+        case keyFileUnavailable = "key file cannot be read or written"
+        case insecureKeyFile = "key file is accessible to group or others"
     }
 
     private let code: Code
@@ -60,6 +62,8 @@ public struct JWTError: Error, Hashable, CustomStringConvertible {
     public static let invalidKeySet = JWTError(.invalidKeySet)
     public static let keyTooShort = JWTError(.keyTooShort)
     public static let noSigningKey = JWTError(.noSigningKey)
+    public static let keyFileUnavailable = JWTError(.keyFileUnavailable)
+    public static let insecureKeyFile = JWTError(.insecureKeyFile)
 
     /// Equal when the same check failed, whatever the detail.
     public static func == (lhs: JWTError, rhs: JWTError) -> Bool { lhs.code == rhs.code }

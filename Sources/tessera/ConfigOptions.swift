@@ -1,0 +1,22 @@
+import ArgumentParser
+import Configuration
+
+/// Options every command that reads configuration accepts.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .customLong("config"), help: "JSON configuration file (default: $TESSERA_CONFIG or Config/tessera.json).")
+    var configFile: String?
+
+    @Option(name: .customLong("keys"), help: "JWK Set key file (overrides keys.file).")
+    var keysFile: String?
+
+    /// Loads the settings with these flags, plus any command-specific `overrides`, on top.
+    func settings(_ overrides: [AbsoluteConfigKey: ConfigValue] = [:]) async throws -> Settings {
+        var values = overrides
+        if let keysFile {
+            // An explicit --keys beats an inline JWK Set from the environment.
+            values["keys.file"] = .init(.string(keysFile), isSecret: false)
+            values["keys.jwks"] = .init(.string(""), isSecret: true)
+        }
+        return try await Settings.load(configFile: configFile, overrides: values)
+    }
+}
