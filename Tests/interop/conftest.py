@@ -1,0 +1,52 @@
+"""Shared fixtures: the tessera binary, run in a private temporary directory."""
+import base64
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+
+def b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class Tessera:
+    """Runs the `tessera` binary with a key file in its own directory."""
+
+    def __init__(self, binary: str, workdir: Path):
+        self.binary = binary
+        self.workdir = workdir
+        self.keys = workdir / "data" / "keys.json"
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("TESSERA_")}
+
+    def run(self, *args: str, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [self.binary, *args],
+            cwd=self.workdir,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**self.env, **(env or {})},
+        )
+
+    def ok(self, *args: str, **kwargs) -> str:
+        result = self.run(*args, **kwargs)
+        assert result.returncode == 0, f"{args}: exit {result.returncode}: {result.stderr}"
+        return result.stdout.strip()
+
+    def key(self, kid: str | None = None) -> tuple[str, str, bytes]:
+        """(kid, alg, secret) of the active key, or of `kid`."""
+        jwks = json.loads(self.keys.read_text())
+        kid = kid or jwks["active_kid"]
+        jwk = next(k for k in jwks["keys"] if k["kid"] == kid)
+        return jwk["kid"], jwk["alg"], b64url_decode(jwk["k"])
+
+
+@pytest.fixture
+def tessera(tmp_path: Path) -> Tessera:
+    binary = os.environ.get("TESSERA_BIN")
+    assert binary, "TESSERA_BIN must point at the built tessera binary (scripts/test.sh sets it)"
+    return Tessera(str(Path(binary).resolve()), tmp_path)

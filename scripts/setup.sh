@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what building and testing Tessera needs on a fresh Debian machine with Swift:
+# OpenSSL headers and pkg-config (apt), and a Python venv with the cross-check clients.
+# Safe to run again: it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+for package in libssl-dev pkg-config; do
+  dpkg -s "$package" >/dev/null 2>&1 || need+=("$package")
+done
+if [ "${#need[@]}" -gt 0 ]; then
+  echo "setup: installing ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import jwt, passlib, pytest' 2>/dev/null; then
+  echo "setup: creating .venv with the interop clients"
+  python3 -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check -r Tests/interop/requirements.txt
+fi

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test suite, from a clean clone: installs what it needs, builds once, runs the Swift
+# tests (known-answer vectors from ../shared/vectors, attack and property tests), then the
+# interop checks against PyJWT and passlib through the real `tessera` binary.
+# TESSERA_SLOW_VECTORS=1 adds the ~1 GiB scrypt and 2^24-round PBKDF2 vectors.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh
+
+if [ ! -d ../shared/vectors ] && [ -z "${TESSERA_VECTORS:-}" ]; then
+  echo "test.sh: ../shared/vectors not found; set TESSERA_VECTORS to the vectors folder" >&2
+  exit 2
+fi
+
+echo "== build"
+swift build --build-tests
+
+echo "== swift tests"
+swift test --skip-build
+
+echo "== interop: PyJWT, passlib, CLI"
+TESSERA_BIN="$(swift build --show-bin-path)/tessera" .venv/bin/python -m pytest -q -p no:cacheprovider Tests/interop
