@@ -11,9 +11,13 @@ public enum Base64URL {
     }()
 
     /// Encodes `bytes` without padding.
-    public static func encode(_ bytes: some Collection<UInt8>) -> String {
-        var output = [UInt8]()
-        output.reserveCapacity(encodedLength(bytes.count))
+    public static func encode(_ bytes: [UInt8]) -> String {
+        bytes.withUnsafeBytes { encode($0) }
+    }
+
+    /// Encodes `bytes` without padding.
+    public static func encode(_ bytes: UnsafeRawBufferPointer) -> String {
+        var output: [UInt8] = []
         append(bytes, to: &output)
         return String(decoding: output, as: UTF8.self)
     }
@@ -22,16 +26,41 @@ public enum Base64URL {
     public static func encodedLength(_ count: Int) -> Int { (count * 4 + 2) / 3 }
 
     /// Appends the unpadded encoding of `bytes` to `output`.
-    public static func append(_ bytes: some Collection<UInt8>, to output: inout [UInt8]) {
-        var iterator = bytes.makeIterator()
-        while let b0 = iterator.next() {
-            let b1 = iterator.next(), b2 = iterator.next()
-            output.append(alphabet[Int(b0 >> 2)])
-            output.append(alphabet[Int((b0 & 0x03) << 4 | (b1 ?? 0) >> 4)])
-            guard let b1 else { break }
-            output.append(alphabet[Int((b1 & 0x0F) << 2 | (b2 ?? 0) >> 6)])
-            guard let b2 else { break }
-            output.append(alphabet[Int(b2 & 0x3F)])
+    public static func append(_ bytes: [UInt8], to output: inout [UInt8]) {
+        bytes.withUnsafeBytes { append($0, to: &output) }
+    }
+
+    /// Appends the unpadded encoding of `bytes` to `output`.
+    public static func append(_ bytes: UnsafeRawBufferPointer, to output: inout [UInt8]) {
+        let start = output.count
+        let length = encodedLength(bytes.count)
+        output.append(contentsOf: repeatElement(0, count: length))
+        output.withUnsafeMutableBufferPointer { buffer in
+            alphabet.withUnsafeBufferPointer { alphabet in
+                var out = start, input = 0
+                while bytes.count - input >= 3 {
+                    let b0 = bytes[input], b1 = bytes[input + 1], b2 = bytes[input + 2]
+                    buffer[out] = alphabet[Int(b0 >> 2)]
+                    buffer[out + 1] = alphabet[Int((b0 & 0x03) << 4 | b1 >> 4)]
+                    buffer[out + 2] = alphabet[Int((b1 & 0x0F) << 2 | b2 >> 6)]
+                    buffer[out + 3] = alphabet[Int(b2 & 0x3F)]
+                    input += 3
+                    out += 4
+                }
+                switch bytes.count - input {
+                case 1:
+                    let b0 = bytes[input]
+                    buffer[out] = alphabet[Int(b0 >> 2)]
+                    buffer[out + 1] = alphabet[Int((b0 & 0x03) << 4)]
+                case 2:
+                    let b0 = bytes[input], b1 = bytes[input + 1]
+                    buffer[out] = alphabet[Int(b0 >> 2)]
+                    buffer[out + 1] = alphabet[Int((b0 & 0x03) << 4 | b1 >> 4)]
+                    buffer[out + 2] = alphabet[Int((b1 & 0x0F) << 2)]
+                default:
+                    break
+                }
+            }
         }
     }
 

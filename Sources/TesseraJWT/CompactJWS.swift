@@ -1,3 +1,5 @@
+import Foundation
+
 /// The three segments of a compact JWS, located but not yet trusted.
 struct CompactJWS {
     let token: UnsafeRawBufferPointer
@@ -7,15 +9,20 @@ struct CompactJWS {
     /// Splits `token`, enforcing the size cap and exactly three segments.
     init(_ token: UnsafeRawBufferPointer, maximumBytes: Int) throws {
         guard token.count <= maximumBytes else { throw JWTError.tokenTooLarge }
-        var dots: [Int] = []
-        for index in token.indices where token[index] == UInt8(ascii: ".") {
-            guard dots.count < 2 else { throw JWTError.malformed }
-            dots.append(index)
-        }
-        guard dots.count == 2 else { throw JWTError.malformed }
+        guard let first = Self.dot(in: token, from: 0), let second = Self.dot(in: token, from: first + 1),
+            Self.dot(in: token, from: second + 1) == nil
+        else { throw JWTError.malformed }
         self.token = token
-        firstDot = dots[0]
-        secondDot = dots[1]
+        firstDot = first
+        secondDot = second
+    }
+
+    /// The offset of the next `.` at or after `start`.
+    private static func dot(in token: UnsafeRawBufferPointer, from start: Int) -> Int? {
+        guard start < token.count, let base = token.baseAddress,
+            let found = memchr(base + start, Int32(UInt8(ascii: ".")), token.count - start)
+        else { return nil }
+        return UnsafeRawPointer(found) - base
     }
 
     private var encodedHeader: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: token[0..<firstDot]) }

@@ -4,12 +4,25 @@ public struct JWTSigner: Sendable {
     /// The keys to sign with.
     public let keyRing: JWTKeyRing
     /// The header `typ`; `at+jwt` for RFC 9068 access tokens.
-    public var type: String
+    public let type: String
 
     /// A signer over `keyRing` writing `typ: type`.
     public init(keyRing: JWTKeyRing, type: String = "at+jwt") {
         self.keyRing = keyRing
         self.type = type
+        encodedHeaders = Dictionary(uniqueKeysWithValues: keyRing.keys.map { ($0.kid, Self.encodedHeader(for: $0, type: type)) })
+    }
+
+    /// The base64url header for each key, computed once: it never changes between tokens.
+    private let encodedHeaders: [String: [UInt8]]
+
+    private static func encodedHeader(for key: JWTKey, type: String) -> [UInt8] {
+        let header: JSONObject = ["alg": .string(key.algorithm.rawValue), "typ": .string(type), "kid": .string(key.kid)]
+        var json: [UInt8] = []
+        header.serialize(into: &json)
+        var encoded: [UInt8] = []
+        Base64URL.append(json, to: &encoded)
+        return encoded
     }
 
     /// The compact JWT for `claims`, signed by the key named `kid` or else the signing key.
@@ -22,23 +35,18 @@ public struct JWTSigner: Sendable {
             guard let active = keyRing.signingKey else { throw JWTError.noSigningKey }
             key = active
         }
-        let header: JSONObject = ["alg": .string(key.algorithm.rawValue), "typ": .string(type), "kid": .string(key.kid)]
+        var token = encodedHeaders[key.kid] ?? Self.encodedHeader(for: key, type: type)
+        token.reserveCapacity(512)
+        token.append(UInt8(ascii: "."))
         var json: [UInt8] = []
         json.reserveCapacity(256)
-        header.serialize(into: &json)
-        var token: [UInt8] = []
-        token.reserveCapacity(512)
-        Base64URL.append(json, to: &token)
-        token.append(UInt8(ascii: "."))
-        json.removeAll(keepingCapacity: true)
         claims.object.serialize(into: &json)
         Base64URL.append(json, to: &token)
-        let signature = try withUnsafeTemporaryAllocation(byteCount: key.hmac.macSize, alignment: 1) { mac in
+        try withUnsafeTemporaryAllocation(byteCount: key.hmac.macSize, alignment: 16) { mac in
             try token.withUnsafeBytes { try key.hmac.authenticate($0, into: mac) }
-            return Array(mac)
+            token.append(UInt8(ascii: "."))
+            Base64URL.append(UnsafeRawBufferPointer(mac), to: &token)
         }
-        token.append(UInt8(ascii: "."))
-        Base64URL.append(signature, to: &token)
         return String(decoding: token, as: UTF8.self)
     }
 }

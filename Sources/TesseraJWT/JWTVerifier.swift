@@ -41,7 +41,7 @@ public struct JWTVerifier: Sendable {
     /// The key named by `kid`, or the ring's only/active key, whose algorithm `alg` must equal.
     private func selectKey(for header: JSONObject) throws -> JWTKey {
         guard let alg = header["alg"]?.stringValue else { throw JWTError.invalidHeader.with("alg missing or not a string") }
-        if alg.lowercased() == "none" { throw JWTError.unsecured }
+        if Self.equalsIgnoringASCIICase(alg.utf8[...], "none".utf8[...]) { throw JWTError.unsecured }
         let key: JWTKey
         switch header["kid"] {
         case nil:
@@ -82,24 +82,46 @@ public struct JWTVerifier: Sendable {
     }
 
     private func checkAudience(_ claims: JWTClaims) throws {
-        guard claims["aud"] != nil else {
+        switch claims["aud"] {
+        case nil:
             if !options.audiences.isEmpty { throw JWTError.invalidAudience.with("aud missing") }
-            return
+        case let .string(audience)?:
+            guard options.audiences.contains(audience) else { throw JWTError.invalidAudience }
+        case let .array(values)?:
+            var accepted = false
+            for value in values {
+                guard let audience = value.stringValue else { throw JWTError.invalidAudience.with("aud array holds a non-string") }
+                accepted = accepted || options.audiences.contains(audience)
+            }
+            guard accepted else { throw JWTError.invalidAudience }
+        default:
+            throw JWTError.invalidAudience.with("aud is not a string or array of strings")
         }
-        guard let audience = claims.audience else { throw JWTError.invalidAudience.with("aud is not a string or array of strings") }
-        guard audience.contains(where: options.audiences.contains) else { throw JWTError.invalidAudience }
     }
 
     private func checkType(_ header: JSONObject) throws {
         guard let expected = options.expectedType else { return }
-        guard let typ = header["typ"]?.stringValue, Self.mediaType(typ) == Self.mediaType(expected) else {
-            throw JWTError.invalidType
-        }
+        guard let typ = header["typ"]?.stringValue,
+            Self.equalsIgnoringASCIICase(Self.mediaSubtype(typ), Self.mediaSubtype(expected))
+        else { throw JWTError.invalidType }
     }
 
-    /// `typ` compared as RFC 7515 §4.1.9 says: case-insensitive, `application/` optional.
-    private static func mediaType(_ typ: String) -> String {
-        let lowered = typ.lowercased()
-        return lowered.hasPrefix("application/") ? String(lowered.dropFirst("application/".count)) : lowered
+    /// `typ` without an `application/` prefix, which RFC 7515 §4.1.9 makes optional.
+    private static func mediaSubtype(_ typ: String) -> Substring.UTF8View {
+        let prefix = "application/".utf8
+        let utf8 = typ.utf8[...]
+        guard utf8.count > prefix.count, equalsIgnoringASCIICase(utf8.prefix(prefix.count), prefix[...]) else { return utf8 }
+        return utf8.dropFirst(prefix.count)
+    }
+
+    /// ASCII case-insensitive equality, without allocating (RFC 7515 §4.1.9: `typ` is compared
+    /// case-insensitively; so is the `none` we refuse).
+    private static func equalsIgnoringASCIICase(_ a: Substring.UTF8View, _ b: Substring.UTF8View) -> Bool {
+        guard a.count == b.count else { return false }
+        for (x, y) in zip(a, b) where x != y {
+            let lower = x | 0x20
+            guard lower == y | 0x20, lower >= UInt8(ascii: "a"), lower <= UInt8(ascii: "z") else { return false }
+        }
+        return true
     }
 }

@@ -1,0 +1,26 @@
+// swift-tools-version: 6.2
+// Benchmarks live in their own package so the product builds without the peers they measure
+// against (jwt-kit, swift-crypto). Run with scripts/bench.sh.
+import PackageDescription
+
+let package = Package(
+    name: "TesseraBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "Tessera", path: ".."),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.0.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CBenchOpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .executableTarget(
+            name: "TesseraBench",
+            dependencies: [
+                "CBenchOpenSSL",
+                .product(name: "TesseraJWT", package: "Tessera"),
+                .product(name: "TesseraCrypto", package: "Tessera"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
