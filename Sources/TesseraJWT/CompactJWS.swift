@@ -31,12 +31,12 @@ struct CompactJWS {
     private var signingInput: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: token[0..<secondDot]) }
 
     /// The header, which must be a JSON object with unique members.
-    func decodeHeader() throws -> JSONObject {
+    func decodeHeader() throws -> IndexedJSONObject {
         guard Base64URL.decodedLength(encodedPayload.count) != nil, Base64URL.decodedLength(encodedSignature.count) != nil else {
             throw JWTError.invalidEncoding
         }
         guard let bytes = Base64URL.decode(encodedHeader) else { throw JWTError.invalidEncoding.with("header") }
-        guard let header = bytes.withUnsafeBytes(JSONParser.parseObject) else { throw JWTError.invalidHeader }
+        guard let header = IndexedJSONObject(bytes) else { throw JWTError.invalidHeader }
         return header
     }
 
@@ -53,9 +53,9 @@ struct CompactJWS {
     }
 
     /// The claims, which must be a JSON object with unique members.
-    func decodeClaims() throws -> JWTClaims {
+    func decodeClaims() throws -> IndexedJSONObject {
         guard let bytes = Base64URL.decode(encodedPayload) else { throw JWTError.invalidEncoding.with("payload") }
-        guard let claims = bytes.withUnsafeBytes(JSONParser.parseObject) else { throw JWTError.invalidClaims }
-        return JWTClaims(claims)
+        guard let claims = IndexedJSONObject(bytes) else { throw JWTError.invalidClaims }
+        return claims
     }
 }

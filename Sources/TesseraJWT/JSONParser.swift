@@ -24,6 +24,72 @@ struct JSONParser {
         return object
     }
 
+    /// Validates one complete document that must be an object and returns where each top-level
+    /// member's name and value sit, without decoding them. Duplicate names are left to the
+    /// caller; nested values are fully validated.
+    static func indexObject(_ bytes: UnsafeRawBufferPointer) -> [IndexedJSONObject.Member]? {
+        var parser = JSONParser(bytes)
+        parser.skipWhitespace()
+        guard parser.consume(UInt8(ascii: "{")) else { return nil }
+        parser.depth = 1
+        var members: [IndexedJSONObject.Member] = []
+        members.reserveCapacity(12)
+        parser.skipWhitespace()
+        if !parser.consume(UInt8(ascii: "}")) {
+            while true {
+                parser.skipWhitespace()
+                guard parser.current == UInt8(ascii: "\""), let (name, plain) = parser.skipString() else { return nil }
+                parser.skipWhitespace()
+                guard parser.consume(UInt8(ascii: ":")) else { return nil }
+                parser.skipWhitespace()
+                let valueStart = parser.position
+                guard parser.skipValue() else { return nil }
+                members.append(IndexedJSONObject.Member(
+                    name: (name.lowerBound + 1)..<(name.upperBound - 1), value: valueStart..<parser.position, nameIsPlain: plain))
+                parser.skipWhitespace()
+                if parser.consume(UInt8(ascii: ",")) { continue }
+                guard parser.consume(UInt8(ascii: "}")) else { return nil }
+                break
+            }
+        }
+        parser.skipWhitespace()
+        return parser.isAtEnd ? members : nil
+    }
+
+    /// Validates one value; scalars without allocating, containers by parsing them.
+    private mutating func skipValue() -> Bool {
+        switch current {
+        case UInt8(ascii: "\""): return skipString() != nil
+        case UInt8(ascii: "{"), UInt8(ascii: "["): return parseValue() != nil
+        case UInt8(ascii: "t"): return consume(literal: "true")
+        case UInt8(ascii: "f"): return consume(literal: "false")
+        case UInt8(ascii: "n"): return consume(literal: "null")
+        default: return scanNumber()
+        }
+    }
+
+    /// Validates a string starting at its quote; returns its range (quotes included) and whether
+    /// it is plain ASCII without escapes, in which case its bytes are its value.
+    private mutating func skipString() -> (Range<Int>, Bool)? {
+        let start = position
+        var index = position + 1
+        var seen: UInt8 = 0
+        // Scan for the closing quote; anything unusual (escape, control, non-ASCII) takes the
+        // full parse below.
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") { break }
+            seen |= byte | (byte == UInt8(ascii: "\\") || byte < 0x20 ? 0x80 : 0)
+            index += 1
+        }
+        if index < bytes.count, seen < 0x80 {
+            position = index + 1
+            return (start..<position, true)
+        }
+        guard parseString() != nil else { return nil }
+        return (start..<position, false)
+    }
+
     var isAtEnd: Bool { position == bytes.count }
 
     private var current: UInt8? { position < bytes.count ? bytes[position] : nil }

@@ -28,42 +28,44 @@ public struct JWTVerifier: Sendable {
         let segments = try CompactJWS(token, maximumBytes: options.maximumTokenBytes)
         let header = try segments.decodeHeader()
         let key = try selectKey(for: header)
-        guard header["crit"] == nil else { throw JWTError.unsupportedCritical }
+        guard !header.contains("crit") else { throw JWTError.unsupportedCritical }
         try segments.checkSignature(with: key)
         let claims = try segments.decodeClaims()
         try checkTimes(claims)
         try checkIssuer(claims)
         try checkAudience(claims)
         try checkType(header)
-        return VerifiedJWT(header: header, claims: claims, kid: key.kid)
+        return VerifiedJWT(headerIndex: header, claims: JWTClaims(indexed: claims), kid: key.kid)
     }
 
     /// The key named by `kid`, or the ring's only/active key, whose algorithm `alg` must equal.
-    private func selectKey(for header: JSONObject) throws -> JWTKey {
-        guard let alg = header["alg"]?.stringValue else { throw JWTError.invalidHeader.with("alg missing or not a string") }
-        if Self.equalsIgnoringASCIICase(alg.utf8[...], "none".utf8[...]) { throw JWTError.unsecured }
+    private func selectKey(for header: IndexedJSONObject) throws -> JWTKey {
+        guard case let .value(alg) = header.string("alg") else { throw JWTError.invalidHeader.with("alg missing or not a string") }
+        if Self.isNone(alg) { throw JWTError.unsecured }
         let key: JWTKey
-        switch header["kid"] {
-        case nil:
+        switch header.string("kid") {
+        case .absent:
             guard let fallback = keyRing.signingKey else { throw JWTError.unknownKey.with("no kid and no single active key") }
             key = fallback
-        case let .string(kid)?:
+        case let .value(kid):
             guard let named = keyRing.key(kid: kid) else { throw JWTError.unknownKey }
             key = named
-        default:
+        case .wrongType:
             throw JWTError.invalidHeader.with("kid is not a string")
         }
         guard alg == key.algorithm.rawValue else { throw JWTError.algorithmMismatch }
         return key
     }
 
-    private func checkTimes(_ claims: JWTClaims) throws {
+    private func checkTimes(_ claims: IndexedJSONObject) throws {
         let now = options.clock.now
         let leeway = options.leeway
-        func time(_ name: String) throws -> Double? {
-            guard let value = claims[name] else { return nil }
-            guard let number = value.numberValue?.doubleValue, number.isFinite else { throw JWTError.invalidTimeClaim.with(name) }
-            return number
+        func time(_ name: StaticString) throws -> Double? {
+            switch claims.number(name) {
+            case .absent: return nil
+            case let .value(seconds) where seconds.isFinite: return seconds
+            default: throw JWTError.invalidTimeClaim.with("\(name)")
+            }
         }
         let exp = try time("exp"), nbf = try time("nbf"), iat = try time("iat")
         if let exp {
@@ -76,51 +78,56 @@ public struct JWTVerifier: Sendable {
         if let iat, iat > now + leeway { throw JWTError.issuedInFuture }
     }
 
-    private func checkIssuer(_ claims: JWTClaims) throws {
+    private func checkIssuer(_ claims: IndexedJSONObject) throws {
         guard let issuer = options.issuer else { return }
-        guard claims.issuer == issuer else { throw JWTError.invalidIssuer }
+        guard case .value(true) = claims.string("iss", equals: issuer) else { throw JWTError.invalidIssuer }
     }
 
-    private func checkAudience(_ claims: JWTClaims) throws {
-        switch claims["aud"] {
-        case nil:
+    private func checkAudience(_ claims: IndexedJSONObject) throws {
+        switch claims.stringOrArray("aud", matchesOneOf: options.audiences) {
+        case .absent:
             if !options.audiences.isEmpty { throw JWTError.invalidAudience.with("aud missing") }
-        case let .string(audience)?:
-            guard options.audiences.contains(audience) else { throw JWTError.invalidAudience }
-        case let .array(values)?:
-            var accepted = false
-            for value in values {
-                guard let audience = value.stringValue else { throw JWTError.invalidAudience.with("aud array holds a non-string") }
-                accepted = accepted || options.audiences.contains(audience)
-            }
-            guard accepted else { throw JWTError.invalidAudience }
-        default:
+        case .value(true):
+            return
+        case .value(false):
+            throw JWTError.invalidAudience
+        case .wrongType:
             throw JWTError.invalidAudience.with("aud is not a string or array of strings")
         }
     }
 
-    private func checkType(_ header: JSONObject) throws {
+    private func checkType(_ header: IndexedJSONObject) throws {
         guard let expected = options.expectedType else { return }
-        guard let typ = header["typ"]?.stringValue,
-            Self.equalsIgnoringASCIICase(Self.mediaSubtype(typ), Self.mediaSubtype(expected))
-        else { throw JWTError.invalidType }
+        guard case let .value(typ) = header.string("typ"), Self.sameMediaType(typ, expected) else { throw JWTError.invalidType }
     }
 
-    /// `typ` without an `application/` prefix, which RFC 7515 §4.1.9 makes optional.
-    private static func mediaSubtype(_ typ: String) -> Substring.UTF8View {
-        let prefix = "application/".utf8
-        let utf8 = typ.utf8[...]
-        guard utf8.count > prefix.count, equalsIgnoringASCIICase(utf8.prefix(prefix.count), prefix[...]) else { return utf8 }
-        return utf8.dropFirst(prefix.count)
+    /// `typ` compared as RFC 7515 §4.1.9 says: ASCII case-insensitively, `application/` optional.
+    private static func sameMediaType(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b
+        return a.withUTF8 { a in b.withUTF8 { b in equalsIgnoringASCIICase(withoutApplicationPrefix(a), withoutApplicationPrefix(b)) } }
     }
 
-    /// ASCII case-insensitive equality, without allocating (RFC 7515 §4.1.9: `typ` is compared
-    /// case-insensitively; so is the `none` we refuse).
-    private static func equalsIgnoringASCIICase(_ a: Substring.UTF8View, _ b: Substring.UTF8View) -> Bool {
+    private static func withoutApplicationPrefix(_ typ: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        let prefix: StaticString = "application/"
+        let prefixBytes = UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount)
+        guard typ.count > prefixBytes.count, equalsIgnoringASCIICase(UnsafeBufferPointer(rebasing: typ[..<prefixBytes.count]), prefixBytes)
+        else { return typ }
+        return UnsafeBufferPointer(rebasing: typ[prefixBytes.count...])
+    }
+
+    /// Whether `alg` is `none` in any letter case.
+    private static func isNone(_ alg: String) -> Bool {
+        var alg = alg
+        let none: StaticString = "none"
+        return alg.withUTF8 { equalsIgnoringASCIICase($0, UnsafeBufferPointer(start: none.utf8Start, count: none.utf8CodeUnitCount)) }
+    }
+
+    /// ASCII case-insensitive equality, without allocating.
+    private static func equalsIgnoringASCIICase(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
         guard a.count == b.count else { return false }
-        for (x, y) in zip(a, b) where x != y {
-            let lower = x | 0x20
-            guard lower == y | 0x20, lower >= UInt8(ascii: "a"), lower <= UInt8(ascii: "z") else { return false }
+        for index in 0..<a.count where a[index] != b[index] {
+            let lower = a[index] | 0x20
+            guard lower == b[index] | 0x20, lower >= UInt8(ascii: "a"), lower <= UInt8(ascii: "z") else { return false }
         }
         return true
     }

@@ -122,6 +122,22 @@ struct AttackTests {
         }
     }
 
+    @Test("escaped member names are the same names: no duplicate slips through, no claim hides")
+    func escapedNames() throws {
+        let header = #"{"alg":"HS256","kid":"k1","typ":"at+jwt"}"#
+        #expect(throws: JWTError.invalidClaims) {
+            try verifier.verify(forge(header: header, claims: #"{"exp":1767226500,"\u0065xp":1}"#, secret: k1Secret))
+        }
+        #expect(throws: JWTError.invalidHeader) {
+            try verifier.verify(forge(header: #"{"alg":"HS256","\u0061lg":"none","kid":"k1","typ":"at+jwt"}"#, claims: standardClaimsJSON, secret: k1Secret))
+        }
+        // An expired token whose exp is spelled with an escape is still expired.
+        let escapedExp = #"{"iss":"https://auth.example","aud":"api","\u0065xp":1}"#
+        #expect(throws: JWTError.expired) { try verifier.verify(forge(header: header, claims: escapedExp, secret: k1Secret)) }
+        let escapedIssuer = #"{"iss":"https:\/\/auth.example","aud":"api","exp":1767226500}"#
+        #expect(try verifier.verify(forge(header: header, claims: escapedIssuer, secret: k1Secret)).claims.issuer == "https://auth.example")
+    }
+
     @Test("a token of another type (an ID token or plain JWT) is refused as an access token (RFC 8725 §3.11)")
     func typeConfusion() throws {
         for typ in [#""typ":"JWT","#, #""typ":"dpop+jwt","#, ""] {
