@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what building and testing Tessera needs on a fresh Debian machine with Swift:
-# OpenSSL headers and pkg-config (apt), and a Python venv with the cross-check clients.
+# Installs what building Tessera needs on a fresh Debian machine with Swift: OpenSSL headers and
+# pkg-config (apt). With --venv, also a Python venv (.venv) with the interop test clients.
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +14,8 @@ if [ "${#need[@]}" -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+
+[ "${1:-}" = "--venv" ] || exit 0
 
 if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import jwt, passlib, pytest' 2>/dev/null; then
   echo "setup: creating .venv with the interop clients"

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/setup.sh
+scripts/setup.sh --venv
 
 if [ ! -d ../shared/vectors ] && [ -z "${TESSERA_VECTORS:-}" ]; then
   echo "test.sh: ../shared/vectors not found; set TESSERA_VECTORS to the vectors folder" >&2
