@@ -7,11 +7,15 @@ let package = Package(
     products: [
         .library(name: "TesseraCrypto", targets: ["TesseraCrypto"]),
         .library(name: "TesseraJWT", targets: ["TesseraJWT"]),
+        .library(name: "TesseraAuth", targets: ["TesseraAuth"]),
         .executable(name: "tessera", targets: ["tessera"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-configuration", from: "1.0.0"),
+        .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
     ],
     targets: [
         .systemLibrary(
@@ -21,11 +25,29 @@ let package = Package(
         ),
         .target(name: "TesseraCrypto", dependencies: ["COpenSSL"]),
         .target(name: "TesseraJWT", dependencies: ["TesseraCrypto"]),
+        .target(name: "TesseraAuth", dependencies: ["TesseraJWT", "TesseraCrypto"]),
+        .target(name: "TesseraSQL", dependencies: ["TesseraAuth"]),
+        .target(
+            name: "TesseraSQLite",
+            dependencies: ["TesseraAuth", "TesseraSQL", .product(name: "SQLiteNIO", package: "sqlite-nio")]
+        ),
+        .target(
+            name: "TesseraPostgres",
+            dependencies: [
+                "TesseraAuth",
+                "TesseraSQL",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "tessera",
             dependencies: [
                 "TesseraJWT",
                 "TesseraCrypto",
+                "TesseraAuth",
+                "TesseraSQLite",
+                "TesseraPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ]
@@ -33,6 +55,18 @@ let package = Package(
         .target(name: "TesseraTestSupport", path: "Tests/TesseraTestSupport"),
         .testTarget(name: "TesseraCryptoTests", dependencies: ["TesseraCrypto", "TesseraTestSupport"]),
         .testTarget(name: "TesseraJWTTests", dependencies: ["TesseraJWT", "TesseraCrypto", "TesseraTestSupport"]),
+        .testTarget(
+            name: "TesseraAuthTests",
+            dependencies: [
+                "TesseraAuth", "TesseraSQLite", "TesseraPostgres", "TesseraJWT", "TesseraCrypto", "TesseraTestSupport",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "TesseraCrashWorker",
+            dependencies: ["TesseraAuth", "TesseraSQLite", "TesseraJWT", "TesseraCrypto"],
+            path: "Tests/CrashWorker"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

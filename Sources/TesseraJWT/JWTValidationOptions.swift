@@ -12,6 +12,9 @@ public struct JWTValidationOptions: Sendable {
     /// token that carries `aud` is rejected (RFC 7519 §4.1.3: a recipient that does not identify
     /// itself with the audience must reject), and one without `aud` is accepted.
     public var audiences: Set<String> = []
+    /// Whether `aud` is checked at all (default true). Only an issuer introspecting its own
+    /// tokens for someone else (RFC 7662) should turn this off.
+    public var checksAudience = true
     /// The required header `typ`, compared case-insensitively with an optional `application/`
     /// prefix (RFC 7515 §4.1.9, RFC 9068 §2.1); nil skips the check. Default `at+jwt`.
     public var expectedType: String? = "at+jwt"

@@ -33,7 +33,7 @@ public struct JWTVerifier: Sendable {
         let claims = try segments.decodeClaims()
         try checkTimes(claims)
         try checkIssuer(claims)
-        try checkAudience(claims)
+        if options.checksAudience { try checkAudience(claims) }
         try checkType(header)
         return VerifiedJWT(headerIndex: header, claims: JWTClaims(indexed: claims), kid: key.kid)
     }

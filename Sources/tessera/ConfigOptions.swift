@@ -9,9 +9,13 @@ struct ConfigOptions: ParsableArguments {
     @Option(name: .customLong("keys"), help: "JWK Set key file (overrides keys.file).")
     var keysFile: String?
 
+    @Option(name: .customLong("store"), help: "sqlite:PATH or postgres://user@host:port/database (overrides store).")
+    var store: String?
+
     /// Loads the settings with these flags, plus any command-specific `overrides`, on top.
     func settings(_ overrides: [AbsoluteConfigKey: ConfigValue] = [:]) async throws -> Settings {
         var values = overrides
+        if let store { values["store"] = .init(.string(store), isSecret: false) }
         if let keysFile {
             // An explicit --keys beats an inline JWK Set from the environment.
             values["keys.file"] = .init(.string(keysFile), isSecret: false)

@@ -21,6 +21,10 @@ struct Settings {
     var maximumTokenBytes: Int
     var clientID: String
     var passwordHasher: PasswordHasher
+    /// `sqlite:PATH` or `postgres://user@host:port/database`.
+    var store: String
+    /// The database password, when not in the store URL (`TESSERA_DATABASE_PASSWORD`).
+    var databasePassword: String?
 
     /// Built-in defaults: every key has one, so a missing key is never an error and a present
     /// key of the wrong type always is.
@@ -41,6 +45,8 @@ struct Settings {
         "password.scrypt_p": 1,
         "password.pbkdf2_rounds": 600_000,
         "password.max_bytes": 1024,
+        "store": "sqlite:data/tessera.db",
+        "database.password": .init(.string(""), isSecret: true),
     ]
 
     static let defaultConfigFile = "Config/tessera.json"
@@ -57,7 +63,7 @@ struct Settings {
             throw CLIError.usage("cannot read config file \(path): \(error)")
         }
         let variables = KeyMappingProvider(
-            upstream: EnvironmentVariablesProvider(secretsSpecifier: .specific(["TESSERA_KEYS_JWKS"])),
+            upstream: EnvironmentVariablesProvider(secretsSpecifier: .specific(["TESSERA_KEYS_JWKS", "TESSERA_DATABASE_PASSWORD"])),
             keyMapper: { $0.prepending(["tessera"]) })
         let reader = ConfigReader(providers: [
             InMemoryProvider(name: "flags", values: overrides),
@@ -92,6 +98,9 @@ struct Settings {
                 p: try config.requiredInt(forKey: "password.scrypt_p")),
             pbkdf2Rounds: try config.requiredInt(forKey: "password.pbkdf2_rounds"),
             maximumPasswordBytes: try config.requiredInt(forKey: "password.max_bytes"))
+        store = try config.requiredString(forKey: "store")
+        let databasePassword = try config.requiredString(forKey: "database.password", isSecret: true)
+        self.databasePassword = databasePassword.isEmpty ? nil : databasePassword
         try validate()
     }
 

@@ -10,7 +10,10 @@ struct TesseraCommand: AsyncParsableCommand {
             Exit codes: 0 success, 1 a negative answer (invalid token, wrong password), \
             2 usage or configuration error.
             """,
-        subcommands: [KeysCommand.self, TokenCommand.self, PasswordCommand.self]
+        subcommands: [
+            KeysCommand.self, TokenCommand.self, PasswordCommand.self, MigrateCommand.self, UserCommand.self, ClientCommand.self,
+            SessionCommand.self,
+        ]
     )
 }
 

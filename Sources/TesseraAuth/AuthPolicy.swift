@@ -1,0 +1,59 @@
+/// The rules of the token service, with production defaults.
+public struct AuthPolicy: Sendable {
+    /// `iss` of every token.
+    public var issuer: String
+    /// Audiences for clients that name none of their own.
+    public var defaultAudiences: [String]
+    /// Access token lifetime in seconds (default 15 minutes).
+    public var accessTokenTTL: Int64 = 900
+    /// Refresh token lifetime in seconds; each rotation starts a new one (default 7 days).
+    public var refreshTokenTTL: Int64 = 7 * 86400
+    /// A session unused this long ends (default 7 days, the refresh lifetime).
+    public var sessionIdleTimeout: Int64 = 7 * 86400
+    /// A session ends this long after login whatever the use (default 30 days).
+    public var sessionAbsoluteTimeout: Int64 = 30 * 86400
+    /// Seconds after a refresh token is spent during which presenting it again is treated as the
+    /// client's retry, not as theft (default 0: every reuse revokes, RFC 9700 §4.14.2).
+    public var refreshReuseGrace: Int64 = 0
+    /// Shortest password accepted, in characters (NIST SP 800-63B: at least 8).
+    public var minimumPasswordLength = 8
+    /// Login throttling.
+    public var throttle = LoginThrottlePolicy()
+
+    /// A policy with the defaults and this issuer and default audience.
+    public init(issuer: String, defaultAudiences: [String]) {
+        self.issuer = issuer
+        self.defaultAudiences = defaultAudiences
+    }
+}
+
+/// Progressive delays after failed logins, per account-and-IP pair, per IP and per account.
+///
+/// A pair (one username from one IP) gets `freeAttemptsPerPair` failures in the window; each
+/// further failure doubles the wait, from `baseDelay` up to `maximumDelay`. Throttled attempts are
+/// not counted, so an attacker on one IP adds only a few failures per window to an account and can
+/// never reach the account-wide threshold alone: the real user, on another IP, keeps logging in.
+/// The per-IP and per-account thresholds slow spraying across accounts and distributed guessing,
+/// always with a bounded wait.
+public struct LoginThrottlePolicy: Sendable {
+    /// Seconds a failure counts for (default 15 minutes).
+    public var window: Int64 = 900
+    public var freeAttemptsPerPair = 5
+    public var freeAttemptsPerIP = 100
+    public var freeAttemptsPerAccount = 50
+    /// First delay after the free attempts, in seconds.
+    public var baseDelay: Int64 = 1
+    /// Longest delay ever asked for, in seconds.
+    public var maximumDelay: Int64 = 900
+
+    /// Default throttling.
+    public init() {}
+
+    /// Seconds still to wait after `failures`, the newest at `latest`, with `free` allowed.
+    func wait(failures: Int, latest: Int64?, free: Int, now: Int64) -> Int64 {
+        guard failures >= free, let latest else { return 0 }
+        let excess = min(failures - free, 30)
+        let delay = min(maximumDelay, baseDelay << Int64(excess))
+        return max(0, latest + delay - now)
+    }
+}

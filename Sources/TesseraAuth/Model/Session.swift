@@ -1,0 +1,32 @@
+/// A login session: what a refresh-token family and the access tokens' `sid` belong to.
+public struct Session: Sendable, Hashable, Codable {
+    /// 256 random bits, base64url; the `sid` claim.
+    public var id: String
+    public var userID: String
+    public var clientID: String
+    public var createdAt: Int64
+    public var lastSeenAt: Int64
+    /// Ends when the session is not used for the configured idle time.
+    public var idleExpiresAt: Int64
+    /// Ends at this time whatever the use.
+    public var absoluteExpiresAt: Int64
+    /// When it was revoked (logout, reuse detection, admin action), if it was.
+    public var revokedAt: Int64?
+
+    /// A session record as stored.
+    public init(id: String, userID: String, clientID: String, createdAt: Int64, lastSeenAt: Int64, idleExpiresAt: Int64, absoluteExpiresAt: Int64, revokedAt: Int64?) {
+        self.id = id
+        self.userID = userID
+        self.clientID = clientID
+        self.createdAt = createdAt
+        self.lastSeenAt = lastSeenAt
+        self.idleExpiresAt = idleExpiresAt
+        self.absoluteExpiresAt = absoluteExpiresAt
+        self.revokedAt = revokedAt
+    }
+
+    /// Whether the session can still be used at `now`.
+    public func isActive(at now: Int64) -> Bool {
+        revokedAt == nil && now < idleExpiresAt && now < absoluteExpiresAt
+    }
+}

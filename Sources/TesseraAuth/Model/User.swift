@@ -1,0 +1,30 @@
+/// An account that can log in with a password.
+public struct User: Sendable, Hashable, Codable {
+    /// Whether the account may log in.
+    public enum Status: String, Sendable, Codable {
+        case active
+        case disabled
+    }
+
+    /// Stable random identifier; the `sub` of the user's tokens.
+    public var id: String
+    /// Canonical username: trimmed, NFKC-normalised, case-folded; unique.
+    public var username: String
+    /// PHC string of the password hash.
+    public var passwordHash: String
+    public var status: Status
+    public var createdAt: Int64
+    public var updatedAt: Int64
+    public var passwordChangedAt: Int64
+
+    /// A user record as stored.
+    public init(id: String, username: String, passwordHash: String, status: Status, createdAt: Int64, updatedAt: Int64, passwordChangedAt: Int64) {
+        self.id = id
+        self.username = username
+        self.passwordHash = passwordHash
+        self.status = status
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.passwordChangedAt = passwordChangedAt
+    }
+}

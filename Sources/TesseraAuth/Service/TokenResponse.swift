@@ -1,0 +1,16 @@
+/// A successful token response (RFC 6749 §5.1).
+public struct TokenResponse: Sendable, Hashable {
+    public var accessToken: String
+    /// Always `Bearer` (RFC 6750).
+    public var tokenType: String { "Bearer" }
+    /// Access token lifetime in seconds.
+    public var expiresIn: Int64
+    /// Absent for client_credentials (RFC 6749 §4.4.3).
+    public var refreshToken: String?
+    /// The granted scope, space-separated.
+    public var scope: String
+    /// The session the tokens belong to (nil for client_credentials).
+    public var sessionID: String?
+    /// The authenticated user (nil for client_credentials).
+    public var userID: String?
+}

@@ -1,0 +1,93 @@
+/// Persistent state behind the token service. Implementations (SQLite, PostgreSQL) must pass
+/// the shared contract suite; TesseraAuth holds every rule and the stores only keep data.
+public protocol AuthStore: Sendable {
+    /// Applies any migrations not yet recorded in the database.
+    func migrate() async throws
+
+    /// Runs `body` as one transaction: committed if it returns, rolled back if it throws. Row
+    /// reads inside it that are marked `forUpdate` lock the row (or the database) until the end,
+    /// so concurrent read-modify-write sequences on one row are serialised.
+    func transaction<T: Sendable>(_ body: @Sendable (any AuthTransaction) async throws -> T) async throws -> T
+
+    /// Sessions revoked at or after `since` whose absolute expiry is after `expiringAfter`, for
+    /// the in-memory revocation view. Runs outside any transaction.
+    func sessionsRevoked(since: Int64, expiringAfter: Int64) async throws -> [RevokedSession]
+
+    /// Whether the store answers (for readiness checks).
+    func ping() async throws
+
+    /// Releases connections; the store must not be used afterwards.
+    func close() async throws
+}
+
+/// The operations available inside one transaction.
+public protocol AuthTransaction: Sendable {
+    // Users
+    /// Inserts a user; throws `AuthError.conflict("username", …)` when the username is taken.
+    func insertUser(_ user: User) async throws
+    func user(id: String) async throws -> User?
+    func user(username: String) async throws -> User?
+    /// Users ordered by username, starting after `username` (keyset pagination).
+    func users(after username: String?, limit: Int) async throws -> [User]
+    func updateUser(_ user: User) async throws
+    func deleteUser(id: String) async throws
+
+    // Clients
+    /// Inserts a client; throws `AuthError.conflict("client_id", …)` when the id is taken.
+    func insertClient(_ client: OAuthClient) async throws
+    func client(id: String) async throws -> OAuthClient?
+    func clients() async throws -> [OAuthClient]
+    func deleteClient(id: String) async throws
+
+    // Sessions
+    func insertSession(_ session: Session) async throws
+    func session(id: String, forUpdate: Bool) async throws -> Session?
+    /// A user's sessions, newest first.
+    func sessions(userID: String) async throws -> [Session]
+    func updateSession(_ session: Session) async throws
+
+    // Refresh tokens
+    func insertRefreshToken(_ token: RefreshTokenRecord) async throws
+    func refreshToken(hash: String, forUpdate: Bool) async throws -> RefreshTokenRecord?
+    func updateRefreshToken(_ token: RefreshTokenRecord) async throws
+    /// Marks every not yet revoked token of the family revoked at `at`.
+    func revokeRefreshFamily(_ familyID: String, at: Int64) async throws
+    /// Marks every not yet revoked token of the session revoked at `at`.
+    func revokeRefreshTokens(sessionID: String, at: Int64) async throws
+
+    // Login attempts
+    func recordLoginAttempt(username: String, ip: String, at: Int64, succeeded: Bool) async throws
+    /// Failed attempts at or after `since` matching the username and/or ip given (nil matches
+    /// any), and the newest failure's time. With `afterLastSuccess`, only failures after the most
+    /// recent success matching the same filter count.
+    func loginFailures(username: String?, ip: String?, since: Int64, afterLastSuccess: Bool) async throws -> LoginFailures
+    /// Deletes attempts older than `before`.
+    func pruneLoginAttempts(before: Int64) async throws
+
+    // Audit
+    func insertAuditEvent(_ event: AuditEvent) async throws
+    /// The newest events first.
+    func auditEvents(limit: Int) async throws -> [AuditEvent]
+}
+
+/// A revoked session as the revocation view needs it.
+public struct RevokedSession: Sendable, Hashable {
+    public var id: String
+    public var absoluteExpiresAt: Int64
+
+    public init(id: String, absoluteExpiresAt: Int64) {
+        self.id = id
+        self.absoluteExpiresAt = absoluteExpiresAt
+    }
+}
+
+/// How many failed logins match a filter, and when the last one was.
+public struct LoginFailures: Sendable, Hashable {
+    public var count: Int
+    public var latest: Int64?
+
+    public init(count: Int, latest: Int64?) {
+        self.count = count
+        self.latest = latest
+    }
+}

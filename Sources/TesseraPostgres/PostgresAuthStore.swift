@@ -1,0 +1,127 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TesseraAuth
+import TesseraSQL
+
+/// The store for several instances on one database: a pooled PostgresClient (which reconnects
+/// after the server restarts); row locks (`SELECT … FOR UPDATE`) serialise concurrent uses of
+/// one refresh token or session across instances.
+public final class PostgresAuthStore: AuthStore {
+    private let client: PostgresClient
+    private let runner: Task<Void, Never>
+    private let logger: Logger
+    private let clock: @Sendable () -> Int64
+
+    /// Connects to `url` (`postgres://user[:password]@host[:port]/database`); the password may
+    /// instead come from `password` (for example `TESSERA_DATABASE_PASSWORD`).
+    public init(url: String, password: String? = nil, maximumConnections: Int = 10,
+                clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) throws {
+        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme),
+            let host = components.host, !host.isEmpty, let user = components.user
+        else { throw AuthError.storeUnavailable("store URL must look like postgres://user@host:port/database") }
+        let database = String(components.path.dropFirst())
+        var configuration = PostgresClient.Configuration(
+            host: host, port: components.port ?? 5432, username: user,
+            password: components.password ?? password, database: database.isEmpty ? user : database, tls: .disable)
+        configuration.options.maximumConnections = maximumConnections
+        configuration.options.connectTimeout = .seconds(5)
+        var logger = Logger(label: "tessera.postgres")
+        logger.logLevel = .critical
+        self.logger = logger
+        self.clock = clock
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        runner = Task { await client.run() }
+    }
+
+    public func migrate() async throws {
+        try await Migrations.apply(dialect: .postgres, now: clock()) { body in
+            try await self.inTransaction { try await body($0) }
+        }
+    }
+
+    public func transaction<T: Sendable>(_ body: @Sendable (any AuthTransaction) async throws -> T) async throws -> T {
+        try await inTransaction { try await body(SQLAuthTransaction($0)) }
+    }
+
+    private func inTransaction<T: Sendable>(_ body: (any SQLExecutor) async throws -> T) async throws -> T {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                try await body(PostgresExecutor(connection: connection, logger: logger))
+            }
+        } catch let error as PostgresTransactionError {
+            if let closureError = error.closureError { throw closureError }
+            if let underlying = (error.beginError ?? error.commitError) as? PSQLError { throw PostgresExecutor.translate(underlying) }
+            throw AuthError.storeUnavailable("PostgreSQL transaction failed")
+        } catch let error as PSQLError {
+            throw PostgresExecutor.translate(error)
+        }
+    }
+
+    public func sessionsRevoked(since: Int64, expiringAfter: Int64) async throws -> [RevokedSession] {
+        try await client.withConnection { connection in
+            try await SQLQueries.sessionsRevoked(PostgresExecutor(connection: connection, logger: logger), since: since, expiringAfter: expiringAfter)
+        }
+    }
+
+    /// Runs one statement outside any transaction (administration such as `CREATE DATABASE`).
+    public func execute(_ sql: String) async throws {
+        do {
+            try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+        } catch let error as PSQLError {
+            throw PostgresExecutor.translate(error)
+        }
+    }
+
+    public func ping() async throws {
+        _ = try await inTransaction { try await $0.query("SELECT 1", []) }
+    }
+
+    public func close() async throws {
+        runner.cancel()
+        await runner.value
+    }
+}
+
+/// Statements on one leased connection.
+struct PostgresExecutor: SQLExecutor {
+    let connection: PostgresConnection
+    let logger: Logger
+    var dialect: SQLDialect { .postgres }
+
+    func query(_ sql: String, _ binds: [SQLValue]) async throws -> [any SQLRow] {
+        var bindings = PostgresBindings(capacity: binds.count)
+        for bind in binds {
+            switch bind {
+            case let .text(text): bindings.append(text)
+            case let .integer(value): bindings.append(value)
+            case .null: bindings.appendNull()
+            }
+        }
+        do {
+            var rows: [any SQLRow] = []
+            for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger) {
+                rows.append(PostgresResultRow(row: row.makeRandomAccess()))
+            }
+            return rows
+        } catch let error as PSQLError {
+            throw Self.translate(error)
+        }
+    }
+
+    /// Unique violations (SQLSTATE 23505) become `SQLError.uniqueViolation`; anything else a
+    /// store failure naming the server's message, never the bound values.
+    static func translate(_ error: PSQLError) -> any Error {
+        if error.serverInfo?[.sqlState] == "23505" { return SQLError.uniqueViolation(error.serverInfo?[.message] ?? "unique violation") }
+        if let message = error.serverInfo?[.message] { return AuthError.storeUnavailable("PostgreSQL: \(message)") }
+        return AuthError.storeUnavailable("PostgreSQL unreachable (\(error.code))")
+    }
+}
+
+struct PostgresResultRow: SQLRow, @unchecked Sendable {
+    let row: PostgresRandomAccessRow
+
+    func text(_ column: Int) throws -> String? { try row[column].decode(String?.self) }
+    func integer(_ column: Int) throws -> Int64? { try row[column].decode(Int64?.self) }
+}

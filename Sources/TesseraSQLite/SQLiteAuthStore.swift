@@ -1,0 +1,120 @@
+import Foundation
+import SQLiteNIO
+import TesseraAuth
+import TesseraSQL
+
+/// The embedded store: one SQLite file in WAL mode with full fsync, foreign keys on and a busy
+/// timeout so the CLI and a running server can share it. Transactions are `BEGIN IMMEDIATE` and
+/// run one at a time on the connection, so a read-modify-write inside one is never interleaved.
+public final class SQLiteAuthStore: AuthStore {
+    private let connection: SQLiteConnection
+    private let mutex = AsyncMutex()
+    private let clock: @Sendable () -> Int64
+
+    /// Opens (creating if needed) the database at `path`.
+    public static func open(path: String, clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) async throws -> SQLiteAuthStore {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        let connection: SQLiteConnection
+        do {
+            connection = try await SQLiteConnection.open(storage: .file(path: path))
+        } catch {
+            throw AuthError.storeUnavailable("cannot open SQLite database \(path): \(error)")
+        }
+        let store = SQLiteAuthStore(connection: connection, clock: clock)
+        for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 10000"] {
+            _ = try await connection.query(pragma, [])
+        }
+        return store
+    }
+
+    private init(connection: SQLiteConnection, clock: @escaping @Sendable () -> Int64) {
+        self.connection = connection
+        self.clock = clock
+    }
+
+    public func migrate() async throws {
+        try await Migrations.apply(dialect: .sqlite, now: clock()) { body in
+            try await self.inTransaction { try await body($0) }
+        }
+    }
+
+    public func transaction<T: Sendable>(_ body: @Sendable (any AuthTransaction) async throws -> T) async throws -> T {
+        try await inTransaction { try await body(SQLAuthTransaction($0)) }
+    }
+
+    private func inTransaction<T: Sendable>(_ body: (any SQLExecutor) async throws -> T) async throws -> T {
+        let executor = SQLiteExecutor(connection: connection)
+        return try await mutex.withLock {
+            _ = try await executor.query("BEGIN IMMEDIATE", [])
+            do {
+                let result = try await body(executor)
+                _ = try await executor.query("COMMIT", [])
+                return result
+            } catch {
+                _ = try? await executor.query("ROLLBACK", [])
+                throw error
+            }
+        }
+    }
+
+    public func sessionsRevoked(since: Int64, expiringAfter: Int64) async throws -> [RevokedSession] {
+        try await inTransaction { try await SQLQueries.sessionsRevoked($0, since: since, expiringAfter: expiringAfter) }
+    }
+
+    public func ping() async throws {
+        _ = try await connection.query("SELECT 1", [])
+    }
+
+    public func close() async throws {
+        try await connection.close()
+    }
+
+    /// Runs `PRAGMA integrity_check` and returns its verdict (`ok` when sound).
+    public func integrityCheck() async throws -> String {
+        try await connection.query("PRAGMA integrity_check", []).first?.column("integrity_check")?.string ?? "no answer"
+    }
+}
+
+/// Statements on the store's connection.
+struct SQLiteExecutor: SQLExecutor {
+    let connection: SQLiteConnection
+    var dialect: SQLDialect { .sqlite }
+
+    func query(_ sql: String, _ binds: [SQLValue]) async throws -> [any SQLRow] {
+        let data: [SQLiteData] = binds.map {
+            switch $0 {
+            case let .text(text): .text(text)
+            case let .integer(value): .integer(SQLiteInt64(value))
+            case .null: .null
+            }
+        }
+        do {
+            return try await connection.query(sql, data).map(SQLiteResultRow.init)
+        } catch let error as SQLiteError where error.reason == .constraintUniqueFailed || error.reason == .constraintPrimaryKeyFailed {
+            throw SQLError.uniqueViolation(error.message)
+        } catch let error as SQLiteError {
+            throw AuthError.storeUnavailable("SQLite: \(error.message)")
+        }
+    }
+}
+
+struct SQLiteResultRow: SQLRow {
+    let row: SQLiteRow
+
+    func text(_ column: Int) throws -> String? {
+        let data = row.columns[column].data
+        if case .null = data { return nil }
+        guard let text = data.string else { throw SQLError.unexpectedValue("column \(column) is not text") }
+        return text
+    }
+
+    func integer(_ column: Int) throws -> Int64? {
+        let data = row.columns[column].data
+        if case .null = data { return nil }
+        guard let value = data.integer else { throw SQLError.unexpectedValue("column \(column) is not an integer") }
+        return Int64(value)
+    }
+}

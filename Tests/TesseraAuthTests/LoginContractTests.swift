@@ -1,0 +1,108 @@
+import Testing
+import TesseraAuth
+import TesseraCrypto
+
+@Suite("Contract: login and throttling")
+struct LoginContractTests {
+    @Test("password grant issues an RFC 9068 access token and a refresh token", arguments: StoreKind.available)
+    func passwordGrant(_ kind: StoreKind) async throws {
+        try await Harness.with(kind) { h in
+            let alice = try await h.user()
+            let client = try await h.webClient()
+            let pair = try await h.tokens.passwordGrant(client: client, username: "Alice", password: Harness.password, scope: "read", ip: "192.0.2.1")
+            #expect(pair.tokenType == "Bearer" && pair.expiresIn == 900 && pair.scope == "read")
+            let claims = try h.tokens.verifyAccessToken(pair.accessToken).claims
+            #expect(claims.subject == alice.id && claims.issuer == "https://auth.test" && claims.audience == ["api"])
+            #expect(claims.clientID == "web" && claims.scope == "read" && claims.sessionID == pair.sessionID)
+            #expect(claims.expiration == h.clock.now + 900 && claims.issuedAt == h.clock.now && claims.jwtID != nil)
+            #expect(try h.tokens.verifyAccessToken(pair.accessToken).header["typ"] == .string("at+jwt"))
+            #expect(try #require(pair.refreshToken).utf8.count == 43, "256 random bits, base64url")
+            #expect(try await h.login(client).scope == "read write", "no scope asked: the client's scopes")
+        }
+    }
+
+    @Test("unknown user, wrong password and disabled account fail identically", arguments: StoreKind.available)
+    func noEnumeration(_ kind: StoreKind) async throws {
+        try await Harness.with(kind) { h in
+            let bob = try await h.user("bob")
+            _ = try await h.accounts.setStatus(userID: bob.id, .disabled)
+            try await h.user("alice")
+            let client = try await h.webClient()
+            let unknown = await expectAuthError(.invalidGrant) { try await h.login(client, "mallory") }
+            let wrong = await expectAuthError(.invalidGrant) { try await h.login(client, "alice", password: "not the password") }
+            let disabled = await expectAuthError(.invalidGrant) { try await h.login(client, "bob") }
+            #expect(unknown?.description == wrong?.description && wrong?.description == disabled?.description)
+            let audit = try await h.accounts.auditEvents(limit: 10).filter { $0.kind == .loginFailed }
+            #expect(audit.count == 3)
+            #expect(!audit.contains { $0.detail.contains(Harness.password) || $0.detail.contains("not the password") })
+        }
+    }
+
+    @Test("scopes: only the client's, RFC 6749 §3.3 syntax; grants the client lacks are refused", arguments: StoreKind.available)
+    func scopesAndGrants(_ kind: StoreKind) async throws {
+        try await Harness.with(kind) { h in
+            try await h.user()
+            let client = try await h.webClient()
+            await expectAuthError(.invalidScope) {
+                try await h.tokens.passwordGrant(client: client, username: "alice", password: Harness.password, scope: "read admin", ip: "192.0.2.1")
+            }
+            await expectAuthError(.invalidScope) {
+                try await h.tokens.passwordGrant(client: client, username: "alice", password: Harness.password, scope: "re\"ad", ip: "192.0.2.1")
+            }
+            await expectAuthError(.unauthorizedClient) { try await h.tokens.clientCredentialsGrant(client: client, scope: nil) }
+        }
+    }
+
+    @Test("a stored hash weaker than the policy is replaced at the next login", arguments: StoreKind.available)
+    func rehash(_ kind: StoreKind) async throws {
+        try await Harness.with(kind) { h in
+            let alice = try await h.user()
+            let weakHash = try PasswordHasherForTests.weak.hash(Harness.password)
+            try await h.store.transaction { tx in
+                var user = try #require(try await tx.user(id: alice.id))
+                user.passwordHash = weakHash
+                try await tx.updateUser(user)
+            }
+            _ = try await h.login(try await h.webClient())
+            let stored = try await h.accounts.user(id: alice.id).passwordHash
+            #expect(stored != weakHash && stored.hasPrefix("$scrypt$ln=8,r=8,p=1$"))
+        }
+    }
+
+    @Test("failed logins are throttled per account and IP, without locking the real user out", arguments: StoreKind.available)
+    func throttling(_ kind: StoreKind) async throws {
+        try await Harness.with(kind) { h in
+            try await h.user()
+            let client = try await h.webClient()
+            for _ in 0..<5 { await expectAuthError(.invalidGrant) { try await h.login(client, password: "wrong guess!", ip: "203.0.113.9") } }
+            let throttled = await expectAuthError(.throttled) { try await h.login(client, password: "wrong guess!", ip: "203.0.113.9") }
+            #expect(throttled?.retryAfter == 1)
+            // Even the right password waits from the attacking IP…
+            await expectAuthError(.throttled) { try await h.login(client, ip: "203.0.113.9") }
+            // …but the real user on their own IP is not locked out.
+            _ = try await h.login(client, ip: "198.51.100.7")
+            // Waits double, and are bounded.
+            h.clock.advance(1)
+            await expectAuthError(.invalidGrant) { try await h.login(client, password: "wrong guess!", ip: "203.0.113.9") }
+            #expect(await expectAuthError(.throttled) { try await h.login(client, password: "x", ip: "203.0.113.9") }?.retryAfter == 2)
+            // After the window, the slate is clean.
+            h.clock.advance(Double(h.tokens.policy.throttle.window) + 1)
+            _ = try await h.login(client, ip: "203.0.113.9")
+            let audit = try await h.accounts.auditEvents(limit: 50)
+            #expect(audit.contains { $0.kind == .loginThrottled && $0.ip == "203.0.113.9" })
+        }
+    }
+
+    @Test("unknown usernames count towards the IP's throttle", arguments: StoreKind.available)
+    func unknownUsersThrottled(_ kind: StoreKind) async throws {
+        try await Harness.with(kind, configure: { $0.throttle.freeAttemptsPerIP = 3 }) { h in
+            let client = try await h.webClient()
+            for name in ["u1", "u2", "u3"] { await expectAuthError(.invalidGrant) { try await h.login(client, name, ip: "203.0.113.5") } }
+            await expectAuthError(.throttled) { try await h.login(client, "u4", ip: "203.0.113.5") }
+        }
+    }
+}
+
+enum PasswordHasherForTests {
+    static let weak = PasswordHasher(scheme: .pbkdf2SHA256, pbkdf2Rounds: 1000)
+}

@@ -1,0 +1,112 @@
+import Testing
+import TesseraAuth
+
+@Suite("Contract: users and clients")
+struct UserContractTests {
+    @Test("migrations are recorded and idempotent", arguments: StoreKind.available)
+    func migrateTwice(_ kind: StoreKind) async throws {
+        try await Harness.with(kind) { h in
+            try await h.store.migrate()
+            try await h.store.migrate()
+            try await h.store.ping()
+        }
+    }
+
+    @Test("usernames are trimmed, NFKC-normalised and case-folded; duplicates conflict", arguments: StoreKind.available)
+    func canonicalUsernames(_ kind: StoreKind) async throws {
+        try await Harness.with(kind) { h in
+            let alice = try await h.user("  Alice ")
+            #expect(alice.username == "alice")
+            await expectAuthError(.conflict) { try await h.user("ALICE") }
+            await expectAuthError(.conflict) { try await h.user("ＡＬＩＣＥ") }  // fullwidth letters
+            #expect(try await h.accounts.user(username: "aLiCe").id == alice.id)
+            await expectAuthError(.invalidInput) { try await h.user("   ") }
+            await expectAuthError(.invalidInput) { try await h.user("bad\u{0007}name") }
+            await expectAuthError(.invalidInput) { try await h.user(String(repeating: "x", count: 65)) }
+        }
+    }
+
+    @Test("password policy: minimum length, long passphrases up to the byte limit, no composition rules", arguments: StoreKind.available)
+    func passwordPolicy(_ kind: StoreKind) async throws {
+        try await Harness.with(kind) { h in
+            await expectAuthError(.invalidInput) { try await h.accounts.createUser(username: "a", password: "short") }
+            _ = try await h.accounts.createUser(username: "b", password: "aaaaaaaa")
+            _ = try await h.accounts.createUser(username: "c", password: String(repeating: "pass phrase ", count: 80))
+            await expectAuthError(.invalidInput) { try await h.accounts.createUser(username: "d", password: String(repeating: "x", count: 1025)) }
+        }
+    }
+
+    @Test("list is paginated by username", arguments: StoreKind.available)
+    func pagination(_ kind: StoreKind) async throws {
+        try await Harness.with(kind) { h in
+            for name in ["d", "a", "c", "b", "e"] { try await h.user(name) }
+            let first = try await h.accounts.users(after: nil, limit: 2)
+            #expect(first.map(\.username) == ["a", "b"])
+            let second = try await h.accounts.users(after: first.last?.username, limit: 2)
+            #expect(second.map(\.username) == ["c", "d"])
+            #expect(try await h.accounts.users(after: "d", limit: 10).map(\.username) == ["e"])
+            await expectAuthError(.invalidInput) { try await h.accounts.users(after: nil, limit: 0) }
+        }
+    }
+
+    @Test("rename, disable, enable and delete; unknown ids are not found", arguments: StoreKind.available)
+    func lifecycle(_ kind: StoreKind) async throws {
+        try await Harness.with(kind) { h in
+            let alice = try await h.user("alice")
+            try await h.user("bob")
+            await expectAuthError(.conflict) { try await h.accounts.rename(userID: alice.id, to: "Bob") }
+            #expect(try await h.accounts.rename(userID: alice.id, to: "Alicia").username == "alicia")
+            let client = try await h.webClient()
+            let pair = try await h.login(client, "alicia")
+            #expect(try await h.accounts.setStatus(userID: alice.id, .disabled).status == .disabled)
+            await expectAuthError(.invalidGrant) { try await h.login(client, "alicia") }
+            await expectAuthError(.invalidToken) { try h.tokens.verifyAccessToken(pair.accessToken) }
+            await expectAuthError(.invalidGrant) { try await h.tokens.refreshGrant(client: client, refreshToken: pair.refreshToken!, scope: nil) }
+            _ = try await h.accounts.setStatus(userID: alice.id, .active)
+            let again = try await h.login(client, "alicia")
+            try await h.accounts.deleteUser(id: alice.id)
+            await expectAuthError(.invalidToken) { try h.tokens.verifyAccessToken(again.accessToken) }
+            await expectAuthError(.notFound) { try await h.accounts.user(id: alice.id) }
+            await expectAuthError(.notFound) { try await h.accounts.deleteUser(id: alice.id) }
+            await expectAuthError(.notFound) { try await h.accounts.setStatus(userID: "nobody", .disabled) }
+        }
+    }
+
+    @Test("setting a password ends every other session", arguments: StoreKind.available)
+    func setPassword(_ kind: StoreKind) async throws {
+        try await Harness.with(kind) { h in
+            let alice = try await h.user()
+            let client = try await h.webClient()
+            let kept = try await h.login(client)
+            let other = try await h.login(client)
+            try await h.accounts.setPassword(userID: alice.id, password: "a brand new passphrase", keepSession: kept.sessionID)
+            #expect(throws: Never.self) { try h.tokens.verifyAccessToken(kept.accessToken) }
+            await expectAuthError(.invalidToken) { try h.tokens.verifyAccessToken(other.accessToken) }
+            await expectAuthError(.invalidGrant) { try await h.login(client) }
+            _ = try await h.login(client, password: "a brand new passphrase")
+        }
+    }
+
+    @Test("confidential clients authenticate with their secret in constant time; public clients with none", arguments: StoreKind.available)
+    func clients(_ kind: StoreKind) async throws {
+        try await Harness.with(kind) { h in
+            let created = try await h.accounts.createClient(id: "svc", kind: .confidential, grants: [.clientCredentials], scopes: ["read"], audiences: ["billing"])
+            let secret = try #require(created.secret)
+            #expect(created.client.secretHash != secret)
+            #expect(try await h.tokens.authenticateClient(id: "svc", secret: secret).id == "svc")
+            await expectAuthError(.invalidClient) { try await h.tokens.authenticateClient(id: "svc", secret: secret + "x") }
+            await expectAuthError(.invalidClient) { try await h.tokens.authenticateClient(id: "svc", secret: nil) }
+            await expectAuthError(.invalidClient) { try await h.tokens.authenticateClient(id: "nope", secret: secret) }
+            _ = try await h.webClient()
+            #expect(try await h.tokens.authenticateClient(id: "web", secret: nil).kind == .public)
+            await expectAuthError(.invalidClient) { try await h.tokens.authenticateClient(id: "web", secret: "guess") }
+            await expectAuthError(.conflict) { try await h.webClient() }
+            await expectAuthError(.invalidInput) { try await h.accounts.createClient(id: "bad id!", kind: .public, grants: [.password], scopes: [], audiences: []) }
+            await expectAuthError(.invalidInput) { try await h.accounts.createClient(id: "p", kind: .public, grants: [.clientCredentials], scopes: [], audiences: []) }
+            #expect(try await h.accounts.clients().map(\.id) == ["svc", "web"])
+            try await h.accounts.removeClient(id: "svc")
+            await expectAuthError(.invalidClient) { try await h.tokens.authenticateClient(id: "svc", secret: secret) }
+            await expectAuthError(.notFound) { try await h.accounts.removeClient(id: "svc") }
+        }
+    }
+}
