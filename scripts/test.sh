@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a clean clone: installs what it needs, builds once, runs the Swift
 # tests (known-answer vectors from ../shared/vectors, attack and property tests), then the
-# interop checks against PyJWT and passlib through the real `tessera` binary.
+# interop checks against PyJWT and passlib through the real `tessera` binary. A throwaway
+# PostgreSQL server (scripts/postgres.sh) runs for the store contract suite and is removed after.
 # TESSERA_SLOW_VECTORS=1 adds the ~1 GiB scrypt and 2^24-round PBKDF2 vectors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +17,11 @@ fi
 echo "== build"
 swift build --build-tests
 
-echo "== swift tests"
+echo "== PostgreSQL"
+source scripts/postgres.sh
+postgres_start
+
+echo "== swift tests (the store contract suite runs on SQLite and on this PostgreSQL)"
 swift test --skip-build
 
 echo "== interop: PyJWT, passlib, CLI"

@@ -12,10 +12,12 @@ public final class PostgresAuthStore: AuthStore {
     private let runner: Task<Void, Never>
     private let logger: Logger
     private let clock: @Sendable () -> Int64
+    private let operationTimeout: Duration
 
     /// Connects to `url` (`postgres://user[:password]@host[:port]/database`); the password may
     /// instead come from `password` (for example `TESSERA_DATABASE_PASSWORD`).
-    public init(url: String, password: String? = nil, maximumConnections: Int = 10,
+    /// Each transaction, including waiting for a connection, must finish within `operationTimeout`.
+    public init(url: String, password: String? = nil, maximumConnections: Int = 10, operationTimeout: Duration = .seconds(10),
                 clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) throws {
         guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme),
             let host = components.host, !host.isEmpty, let user = components.user
@@ -30,6 +32,7 @@ public final class PostgresAuthStore: AuthStore {
         logger.logLevel = .critical
         self.logger = logger
         self.clock = clock
+        self.operationTimeout = operationTimeout
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         runner = Task { await client.run() }
@@ -45,10 +48,12 @@ public final class PostgresAuthStore: AuthStore {
         try await inTransaction { try await body(SQLAuthTransaction($0)) }
     }
 
-    private func inTransaction<T: Sendable>(_ body: (any SQLExecutor) async throws -> T) async throws -> T {
+    private func inTransaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         do {
-            return try await client.withTransaction(logger: logger) { connection in
-                try await body(PostgresExecutor(connection: connection, logger: logger))
+            return try await withDeadline {
+                try await self.client.withTransaction(logger: self.logger) { connection in
+                    try await body(PostgresExecutor(connection: connection, logger: self.logger))
+                }
             }
         } catch let error as PostgresTransactionError {
             if let closureError = error.closureError { throw closureError }
@@ -60,15 +65,31 @@ public final class PostgresAuthStore: AuthStore {
     }
 
     public func sessionsRevoked(since: Int64, expiringAfter: Int64) async throws -> [RevokedSession] {
-        try await client.withConnection { connection in
-            try await SQLQueries.sessionsRevoked(PostgresExecutor(connection: connection, logger: logger), since: since, expiringAfter: expiringAfter)
+        try await inTransaction { try await SQLQueries.sessionsRevoked($0, since: since, expiringAfter: expiringAfter) }
+    }
+
+    /// Runs `operation`, giving up with `storeUnavailable` after `operationTimeout`: an
+    /// unreachable server must produce an answer, not a hang (the pool retries connecting
+    /// for as long as it is asked to wait).
+    private func withDeadline<T: Sendable>(_ operation: @Sendable () async throws -> T) async throws -> T {
+        let timeout = operationTimeout
+        return try await withoutActuallyEscaping(operation) { operation in
+            try await withThrowingTaskGroup(of: T.self) { group in
+                group.addTask { try await operation() }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    throw AuthError.storeUnavailable("PostgreSQL did not answer within \(timeout)")
+                }
+                defer { group.cancelAll() }
+                return try await group.next()!
+            }
         }
     }
 
     /// Runs one statement outside any transaction (administration such as `CREATE DATABASE`).
     public func execute(_ sql: String) async throws {
         do {
-            try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+            try await withDeadline { try await self.client.query(PostgresQuery(unsafeSQL: sql), logger: self.logger) }
         } catch let error as PSQLError {
             throw PostgresExecutor.translate(error)
         }

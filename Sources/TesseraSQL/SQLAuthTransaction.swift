@@ -174,7 +174,7 @@ public struct SQLAuthTransaction: AuthTransaction {
 
     public func loginFailures(username: String?, ip: String?, since: Int64, afterLastSuccess: Bool) async throws -> LoginFailures {
         // NULL filters match everything; the same filter finds the last success.
-        let filter = "($1 IS NULL OR username = $1) AND ($2 IS NULL OR ip = $2)"
+        let filter = "(CAST($1 AS TEXT) IS NULL OR username = $1) AND (CAST($2 AS TEXT) IS NULL OR ip = $2)"
         let binds: [SQLValue] = [username.map(SQLValue.text) ?? .null, ip.map(SQLValue.text) ?? .null, .integer(since)]
         var from = "$3"
         if afterLastSuccess {

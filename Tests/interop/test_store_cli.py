@@ -1,0 +1,81 @@
+"""`tessera migrate`, `user`, `client` and `session` on a real SQLite file and PostgreSQL server."""
+import json
+import os
+import uuid
+
+import pytest
+
+
+def stores():
+    yield "sqlite"
+    if os.environ.get("TESSERA_TEST_POSTGRES_URL"):
+        yield "postgres"
+
+
+@pytest.fixture(params=list(stores()))
+def store(request, tessera):
+    if request.param == "sqlite":
+        return f"sqlite:{tessera.workdir / 'data' / 'tessera.db'}"
+    admin = os.environ["TESSERA_TEST_POSTGRES_URL"]
+    database = "cli_" + uuid.uuid4().hex[:12]
+    import subprocess
+    port = admin.rsplit(":", 1)[1].split("/")[0]
+    subprocess.run(["psql", "-h", "127.0.0.1", "-p", port, "-U", "postgres", "-d", "postgres", "-qc", f"CREATE DATABASE {database}"],
+                   check=True, capture_output=True)
+    return admin.rsplit("/", 1)[0] + "/" + database
+
+
+FAST = {"TESSERA_PASSWORD_SCRYPT_LN": "10"}
+
+
+def test_user_lifecycle(tessera, store):
+    cli = lambda *a, **k: tessera.run(*a, "--store", store, env=FAST, **k)
+    assert cli("migrate").returncode == 0
+    added = cli("user", "add", "Alice", stdin="a long enough password\n")
+    assert added.returncode == 0, added.stderr
+    user_id = added.stdout.strip()
+    duplicate = cli("user", "add", "alice", stdin="another password\n")
+    assert duplicate.returncode == 1 and "already exists" in duplicate.stderr
+    assert cli("user", "add", "bob", stdin="").returncode == 2
+    assert cli("user", "add", "bob", stdin="short\n").returncode == 2
+    listing = cli("user", "list").stdout.splitlines()
+    assert listing == [f"{user_id}\talice\tactive"]
+    assert cli("user", "disable", "ALICE").returncode == 0
+    assert cli("user", "list").stdout.strip().endswith("disabled")
+    assert cli("user", "enable", "alice").returncode == 0
+    assert cli("user", "set-password", "alice", stdin="a different password\n").returncode == 0
+    assert cli("user", "disable", "nobody").returncode == 1
+    assert cli("user", "delete", "alice").returncode == 0
+    assert cli("user", "delete", "alice").returncode == 1
+    assert cli("user", "list").stdout == ""
+
+
+def test_clients(tessera, store):
+    cli = lambda *a, **k: tessera.run(*a, "--store", store, **k)
+    created = cli("client", "add", "billing", "--grant", "client_credentials", "--scope", "invoices:read", "--audience", "billing-api")
+    assert created.returncode == 0, created.stderr
+    body = json.loads(created.stdout)
+    assert body["client_id"] == "billing" and len(body["client_secret"]) == 43
+    public = json.loads(cli("client", "add", "spa", "--public").stdout)
+    assert public == {"client_id": "spa"}
+    listing = cli("client", "list").stdout
+    assert "billing\tconfidential\tclient_credentials\tinvoices:read\tbilling-api" in listing
+    assert body["client_secret"] not in listing
+    assert cli("client", "add", "billing").returncode == 1
+    assert cli("client", "add", "x", "--grant", "implicit").returncode == 2
+    assert cli("client", "remove", "spa").returncode == 0
+    assert cli("client", "remove", "spa").returncode == 1
+
+
+def test_sessions_listed_and_revoked(tessera, store):
+    cli = lambda *a, **k: tessera.run(*a, "--store", store, env=FAST, **k)
+    assert cli("session", "list", "nobody").returncode == 1
+    assert cli("session", "revoke", "no-such-session").returncode == 1
+    assert cli("user", "add", "carol", stdin="a long enough password\n").returncode == 0
+    assert cli("session", "list", "carol").stdout == ""
+
+
+def test_unreachable_or_bad_store_is_exit_2(tessera):
+    assert tessera.run("user", "list", "--store", "postgres://nobody@127.0.0.1:1/none").returncode == 2
+    assert tessera.run("user", "list", "--store", "mysql://x").returncode == 2
+    assert tessera.run("user", "list", "--store", "sqlite:").returncode == 2
