@@ -8,6 +8,8 @@ let package = Package(
         .library(name: "TesseraCrypto", targets: ["TesseraCrypto"]),
         .library(name: "TesseraJWT", targets: ["TesseraJWT"]),
         .library(name: "TesseraAuth", targets: ["TesseraAuth"]),
+        .library(name: "TesseraSQLite", targets: ["TesseraSQLite"]),
+        .library(name: "TesseraPostgres", targets: ["TesseraPostgres"]),
         .executable(name: "tessera", targets: ["tessera"]),
     ],
     dependencies: [

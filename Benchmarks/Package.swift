@@ -9,6 +9,8 @@ let package = Package(
     dependencies: [
         .package(name: "Tessera", path: ".."),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.0.0"),
+        .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         .systemLibrary(name: "CBenchOpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
@@ -19,6 +21,18 @@ let package = Package(
                 .product(name: "TesseraJWT", package: "Tessera"),
                 .product(name: "TesseraCrypto", package: "Tessera"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+            ]
+        ),
+        .executableTarget(
+            name: "StoreBench",
+            dependencies: [
+                .product(name: "TesseraAuth", package: "Tessera"),
+                .product(name: "TesseraSQLite", package: "Tessera"),
+                .product(name: "TesseraPostgres", package: "Tessera"),
+                .product(name: "TesseraJWT", package: "Tessera"),
+                .product(name: "TesseraCrypto", package: "Tessera"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
     ],

@@ -59,6 +59,20 @@ extension TokenService {
         return response
     }
 
+    /// Keeps the revocation view current: loads it now, then polls the store every `interval`
+    /// until the task is cancelled. A revocation made anywhere is refused here within one
+    /// interval plus one query. A failed poll is reported to `onError` and retried next time.
+    public func pollRevocations(every interval: Duration, onError: @Sendable (any Error) -> Void = { _ in }) async {
+        while !Task.isCancelled {
+            do {
+                try await revokedSessions.refresh(from: store, now: now, retention: policy.accessTokenTTL + 60)
+            } catch {
+                onError(error)
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+
     /// Ends one session: its refresh tokens stop working and its access tokens stop verifying.
     public func logout(sessionID: String) async throws {
         let now = self.now
