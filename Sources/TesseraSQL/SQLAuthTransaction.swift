@@ -1,3 +1,4 @@
+import Foundation
 import TesseraAuth
 
 /// `AuthTransaction` in SQL, shared by the SQLite and PostgreSQL stores so that both keep data
@@ -151,6 +152,22 @@ public struct SQLAuthTransaction: AuthTransaction {
             .first.map(Self.refreshToken)
     }
 
+    public func refreshTokenForRotation(hash: String) async throws -> (RefreshTokenRecord, Session, User?)? {
+        func prefixed(_ columns: String, _ table: String) -> String {
+            columns.split(separator: ",").map { "\(table).\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")
+        }
+        let sql = """
+            SELECT \(prefixed(Self.refreshColumns, "r")), \(prefixed(Self.sessionColumns, "s")), \(prefixed(Self.userColumns, "u"))
+            FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id LEFT JOIN users u ON u.id = s.user_id
+            WHERE r.hash = $1\(db.dialect == .postgres ? " FOR UPDATE OF r, s" : "")
+            """
+        guard let row = try await run(sql, [.text(hash)]).first else { return nil }
+        let token = try Self.refreshToken(row)
+        let session = try Self.session(OffsetRow(row: row, offset: 10))
+        let user = try row.text(18) == nil ? nil : try Self.user(OffsetRow(row: row, offset: 18))
+        return (token, session, user)
+    }
+
     public func updateRefreshToken(_ token: RefreshTokenRecord) async throws {
         _ = try await run("UPDATE refresh_tokens SET spent_at = $1, revoked_at = $2 WHERE hash = $3", [
             token.spentAt.map(SQLValue.integer) ?? .null, token.revokedAt.map(SQLValue.integer) ?? .null, .text(token.hash),
@@ -216,4 +233,13 @@ public enum SQLQueries {
                            [.integer(since), .integer(expiringAfter)])
             .map { RevokedSession(id: try $0.requiredText(0), absoluteExpiresAt: try $0.requiredInteger(1)) }
     }
+}
+
+/// A row read from column `offset` on, so one joined row can feed several mappers.
+private struct OffsetRow: SQLRow {
+    let row: any SQLRow
+    let offset: Int
+
+    func text(_ column: Int) throws -> String? { try row.text(column + offset) }
+    func integer(_ column: Int) throws -> Int64? { try row.integer(column + offset) }
 }

@@ -187,10 +187,10 @@ public final class TokenService: Sendable {
     /// One refresh, inside one transaction. A reuse outcome commits the family and session
     /// revocation before the caller reports the error.
     private func rotate(_ tx: any AuthTransaction, hash: String, client: OAuthClient, requestedScope: String?, now: Int64) async throws -> RotationOutcome {
-        guard var record = try await tx.refreshToken(hash: hash, forUpdate: true) else { return .rejected("unknown refresh token") }
+        guard let (found, lockedSession, owner) = try await tx.refreshTokenForRotation(hash: hash) else { return .rejected("unknown refresh token") }
+        var record = found, session = lockedSession
         guard record.clientID == client.id else { return .rejected("refresh token was issued to another client") }
         guard record.revokedAt == nil else { return .rejected("refresh token revoked") }
-        guard var session = try await tx.session(id: record.sessionID, forUpdate: true) else { return .rejected("session gone") }
         if let spentAt = record.spentAt {
             guard policy.refreshReuseGrace > 0, now - spentAt <= policy.refreshReuseGrace, session.isActive(at: now) else {
                 try await tx.revokeRefreshFamily(record.familyID, at: now)
@@ -208,7 +208,7 @@ public final class TokenService: Sendable {
         }
         guard now < record.expiresAt else { return .rejected("refresh token expired") }
         guard session.isActive(at: now) else { return .rejected("session ended") }
-        guard let user = try await tx.user(id: session.userID), user.status == .active else { return .rejected("user gone or disabled") }
+        guard let user = owner, user.status == .active else { return .rejected("user gone or disabled") }
         let granted = record.scope.split(separator: " ").map(String.init)
         let scopes: [String]
         do {

@@ -49,6 +49,9 @@ public protocol AuthTransaction: Sendable {
     // Refresh tokens
     func insertRefreshToken(_ token: RefreshTokenRecord) async throws
     func refreshToken(hash: String, forUpdate: Bool) async throws -> RefreshTokenRecord?
+    /// The refresh token, its session and the session's user, in one read; the token and the
+    /// session rows are locked until the transaction ends.
+    func refreshTokenForRotation(hash: String) async throws -> (RefreshTokenRecord, Session, User?)?
     func updateRefreshToken(_ token: RefreshTokenRecord) async throws
     /// Marks every not yet revoked token of the family revoked at `at`.
     func revokeRefreshFamily(_ familyID: String, at: Int64) async throws
