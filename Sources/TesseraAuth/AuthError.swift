@@ -30,7 +30,8 @@ public struct AuthError: Error, Hashable, CustomStringConvertible {
     /// For `invalidInput` and `conflict`: the offending field.
     public let field: String?
 
-    init(_ code: Code, _ detail: String, retryAfter: Int? = nil, field: String? = nil) {
+    /// An error of `code`; `detail` is for logs only.
+    public init(_ code: Code, _ detail: String, retryAfter: Int? = nil, field: String? = nil) {
         self.code = code
         self.detail = detail
         self.retryAfter = retryAfter
@@ -41,6 +42,15 @@ public struct AuthError: Error, Hashable, CustomStringConvertible {
     static func invalidClient(_ detail: String) -> AuthError { AuthError(.invalidClient, detail) }
     static func invalidInput(_ field: String, _ detail: String) -> AuthError { AuthError(.invalidInput, detail, field: field) }
     static func notFound(_ detail: String) -> AuthError { AuthError(.notFound, detail) }
+
+    /// Bad input from a caller, naming the field (the value is never repeated).
+    public static func invalidInputError(field: String, detail: String) -> AuthError { AuthError(.invalidInput, detail, field: field) }
+    /// A request missing or misusing a parameter (RFC 6749 `invalid_request`).
+    public static func invalidRequest(_ detail: String) -> AuthError { AuthError(.invalidRequest, detail) }
+    /// An unknown `grant_type`.
+    public static func unsupportedGrantType(_ detail: String) -> AuthError { AuthError(.unsupportedGrantType, detail) }
+    /// Credentials that do not allow the request (RFC 6750 `insufficient_scope`).
+    public static func insufficientScope(_ detail: String) -> AuthError { AuthError(.invalidScope, detail) }
 
     /// A uniqueness violation reported by a store (a taken username, an existing client id).
     public static func conflict(_ field: String, _ detail: String) -> AuthError { AuthError(.conflict, detail, field: field) }

@@ -89,7 +89,7 @@ public final class PostgresAuthStore: AuthStore {
     /// Runs one statement outside any transaction (administration such as `CREATE DATABASE`).
     public func execute(_ sql: String) async throws {
         do {
-            try await withDeadline { try await self.client.query(PostgresQuery(unsafeSQL: sql), logger: self.logger) }
+            _ = try await withDeadline { try await self.client.query(PostgresQuery(unsafeSQL: sql), logger: self.logger) }
         } catch let error as PSQLError {
             throw PostgresExecutor.translate(error)
         }

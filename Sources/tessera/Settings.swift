@@ -1,5 +1,6 @@
 import Configuration
 import Foundation
+import Logging
 import SystemPackage
 import TesseraCrypto
 import TesseraJWT
@@ -25,6 +26,17 @@ struct Settings {
     var store: String
     /// The database password, when not in the store URL (`TESSERA_DATABASE_PASSWORD`).
     var databasePassword: String?
+    /// Addresses `serve` binds.
+    var httpHosts: [String]
+    var httpPort: Int
+    /// Origins allowed to call from browsers (exact match).
+    var corsOrigins: [String]
+    /// The public client `/v1/login` uses when the request names none.
+    var loginClientID: String?
+    var signupEnabled: Bool
+    /// How often each instance polls the store for revocations made elsewhere.
+    var revocationPollSeconds: Int
+    var logLevel: String
 
     /// Built-in defaults: every key has one, so a missing key is never an error and a present
     /// key of the wrong type always is.
@@ -47,6 +59,13 @@ struct Settings {
         "password.max_bytes": 1024,
         "store": "sqlite:data/tessera.db",
         "database.password": .init(.string(""), isSecret: true),
+        "http.hosts": .init(.stringArray(["127.0.0.1"]), isSecret: false),
+        "http.port": 8080,
+        "http.cors_origins": .init(.stringArray([]), isSecret: false),
+        "http.login_client_id": "",
+        "http.signup": false,
+        "revocation.poll_seconds": 1,
+        "log.level": "info",
     ]
 
     static let defaultConfigFile = "Config/tessera.json"
@@ -101,6 +120,14 @@ struct Settings {
         store = try config.requiredString(forKey: "store")
         let databasePassword = try config.requiredString(forKey: "database.password", isSecret: true)
         self.databasePassword = databasePassword.isEmpty ? nil : databasePassword
+        httpHosts = try config.requiredStringArray(forKey: "http.hosts")
+        httpPort = try config.requiredInt(forKey: "http.port")
+        corsOrigins = try config.requiredStringArray(forKey: "http.cors_origins")
+        let login = try config.requiredString(forKey: "http.login_client_id")
+        loginClientID = login.isEmpty ? nil : login
+        signupEnabled = try config.requiredBool(forKey: "http.signup")
+        revocationPollSeconds = try config.requiredInt(forKey: "revocation.poll_seconds")
+        logLevel = try config.requiredString(forKey: "log.level")
         try validate()
     }
 
@@ -117,6 +144,10 @@ struct Settings {
                     "password.scrypt_ln must be 1-22, scrypt_r 1-32, scrypt_p 1-16")
         try require((1...10_000_000).contains(passwordHasher.pbkdf2Rounds), "password.pbkdf2_rounds must be 1-10000000")
         try require((8...65536).contains(passwordHasher.maximumPasswordBytes), "password.max_bytes must be 8-65536")
+        try require(!httpHosts.isEmpty, "http.hosts must name at least one address")
+        try require((0...65535).contains(httpPort), "http.port must be 0-65535")
+        try require((1...60).contains(revocationPollSeconds), "revocation.poll_seconds must be 1-60")
+        try require(Logger.Level(rawValue: logLevel) != nil, "log.level must be trace, debug, info, notice, warning, error or critical")
     }
 
     /// The key ring: the inline JWK Set if given, else the key file.

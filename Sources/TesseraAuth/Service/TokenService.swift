@@ -7,7 +7,8 @@ import TesseraJWT
 /// revocation (RFC 7009), introspection (RFC 7662), logout, and access-token verification against
 /// the in-memory revocation view. Every state change is one store transaction.
 public final class TokenService: Sendable {
-    let store: any AuthStore
+    /// The store behind the service.
+    public let store: any AuthStore
     /// The rules this service applies.
     public let policy: AuthPolicy
     let hasher: PasswordHasher

@@ -1,0 +1,42 @@
+import NIOHTTP1
+import TesseraAuth
+import TesseraJWT
+
+/// RFC 8414 metadata, the (always empty) public JWK Set, health and readiness.
+extension Endpoints {
+    var metadataRoutes: [Route] {
+        let metadata = HTTPResponse.json(authorizationServerMetadata)
+        let jwks = HTTPResponse.json(["keys": .array([])])
+        return [
+            Route(.GET, "/.well-known/oauth-authorization-server", .sync { _ in metadata }),
+            Route(.GET, "/.well-known/jwks.json", .sync { _ in jwks }),
+            Route(.GET, "/healthz", .sync { _ in .json(["status": .string("ok")]) }),
+            Route(.GET, "/readyz", async(.problem) { _ in
+                do {
+                    try await tokens.store.ping()
+                    return .json(["status": .string("ready")])
+                } catch {
+                    return .problem(.serviceUnavailable, title: "Service Unavailable", detail: "the store is unreachable")
+                }
+            }),
+        ]
+    }
+
+    /// RFC 8414 §2; endpoints are the issuer URL plus their paths (§3: the issuer is the base).
+    var authorizationServerMetadata: JSONObject {
+        let base = settings.issuer.hasSuffix("/") ? String(settings.issuer.dropLast()) : settings.issuer
+        let authMethods: JSONValue = .array(["client_secret_basic", "client_secret_post", "none"].map(JSONValue.string))
+        return [
+            "issuer": .string(settings.issuer),
+            "token_endpoint": .string(base + "/oauth/token"),
+            "revocation_endpoint": .string(base + "/oauth/revoke"),
+            "introspection_endpoint": .string(base + "/oauth/introspect"),
+            "jwks_uri": .string(base + "/.well-known/jwks.json"),
+            "grant_types_supported": .array(GrantType.allCases.map { .string($0.rawValue) }),
+            "response_types_supported": .array([]),
+            "token_endpoint_auth_methods_supported": authMethods,
+            "revocation_endpoint_auth_methods_supported": authMethods,
+            "introspection_endpoint_auth_methods_supported": .array(["client_secret_basic", "client_secret_post"].map(JSONValue.string)),
+        ]
+    }
+}

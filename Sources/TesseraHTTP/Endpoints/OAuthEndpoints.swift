@@ -1,0 +1,106 @@
+import Foundation
+import NIOHTTP1
+import TesseraAuth
+import TesseraJWT
+
+/// `POST /oauth/token` (RFC 6749), `/oauth/revoke` (RFC 7009), `/oauth/introspect` (RFC 7662).
+extension Endpoints {
+    var oauthRoutes: [Route] {
+        [
+            Route(.POST, "/oauth/token", async(.oauth) { try await token($0) }),
+            Route(.POST, "/oauth/revoke", async(.oauth) { try await revoke($0) }),
+            Route(.POST, "/oauth/introspect", async(.oauth) { try await introspect($0) }),
+        ]
+    }
+
+    /// The form parameters of an OAuth request; each at most once (RFC 6749 §3.2).
+    func form(_ request: HTTPRequest) throws -> [String: String] {
+        guard request.contentType == "application/x-www-form-urlencoded" else {
+            throw AuthError.invalidRequest("Content-Type must be application/x-www-form-urlencoded")
+        }
+        guard let parameters = FormData.parseStrict(String(decoding: request.body, as: UTF8.self)) else {
+            throw AuthError.invalidRequest("malformed form body")
+        }
+        if let repeated = parameters.first(where: { $0.value.count > 1 }) {
+            throw AuthError.invalidRequest("parameter \(repeated.key) appears more than once")
+        }
+        return parameters.compactMapValues(\.first)
+    }
+
+    /// Client authentication (RFC 6749 §2.3.1): HTTP Basic or `client_id`/`client_secret` in
+    /// the body, never both; public clients send `client_id` alone.
+    func authenticateClient(_ request: HTTPRequest, _ form: [String: String]) async throws -> (OAuthClient, usedBasic: Bool) {
+        if let header = request.headers.first(name: "authorization"), header.lowercased().hasPrefix("basic ") {
+            guard form["client_secret"] == nil else { throw AuthError.invalidRequest("use one client authentication method") }
+            guard let decoded = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+                let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":"),
+                let id = String(text[..<colon]).removingPercentEncoding.map({ $0.replacingOccurrences(of: "+", with: " ") }),
+                let secret = String(text[text.index(after: colon)...]).removingPercentEncoding
+            else { throw BasicAuthenticationFailed() }
+            if let bodyID = form["client_id"], bodyID != id { throw AuthError.invalidRequest("client_id differs from the Basic credentials") }
+            do {
+                return (try await tokens.authenticateClient(id: id, secret: secret), true)
+            } catch {
+                throw BasicAuthenticationFailed()
+            }
+        }
+        guard let id = form["client_id"] else { throw AuthError(.invalidClient, "no client authentication") }
+        return (try await tokens.authenticateClient(id: id, secret: form["client_secret"]), false)
+    }
+
+    private func token(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let form = try form(request)
+        guard let grantType = form["grant_type"] else { throw AuthError.invalidRequest("grant_type is required") }
+        guard let grant = GrantType(rawValue: grantType) else { throw AuthError.unsupportedGrantType("grant_type \(grantType)") }
+        let (client, _) = try await authenticateClient(request, form)
+        let issued: TokenResponse
+        switch grant {
+        case .password:
+            guard let username = form["username"], let password = form["password"] else {
+                throw AuthError.invalidRequest("username and password are required")
+            }
+            issued = try await tokens.passwordGrant(client: client, username: username, password: password, scope: form["scope"], ip: request.remoteIP)
+        case .refreshToken:
+            guard let refreshToken = form["refresh_token"] else { throw AuthError.invalidRequest("refresh_token is required") }
+            issued = try await tokens.refreshGrant(client: client, refreshToken: refreshToken, scope: form["scope"])
+        case .clientCredentials:
+            issued = try await tokens.clientCredentialsGrant(client: client, scope: form["scope"])
+        }
+        return Self.tokenResponse(issued)
+    }
+
+    /// The RFC 6749 §5.1 success body.
+    static func tokenResponse(_ issued: TokenResponse) -> HTTPResponse {
+        var body: JSONObject = [
+            "access_token": .string(issued.accessToken), "token_type": .string(issued.tokenType), "expires_in": .int(Int(issued.expiresIn)),
+        ]
+        if let refresh = issued.refreshToken { body["refresh_token"] = .string(refresh) }
+        if !issued.scope.isEmpty { body["scope"] = .string(issued.scope) }
+        var response = HTTPResponse.json(body)
+        response.noStore()
+        return response
+    }
+
+    private func revoke(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let form = try form(request)
+        let (client, _) = try await authenticateClient(request, form)
+        guard let token = form["token"] else { throw AuthError.invalidRequest("token is required") }
+        try await tokens.revoke(token: token, client: client)
+        var response = HTTPResponse(status: .ok)
+        response.noStore()
+        return response
+    }
+
+    private func introspect(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let form = try form(request)
+        let (client, _) = try await authenticateClient(request, form)
+        guard client.kind == .confidential else { throw AuthError(.invalidClient, "introspection needs a confidential client") }
+        guard let token = form["token"] else { throw AuthError.invalidRequest("token is required") }
+        var response = HTTPResponse.json(try await tokens.introspect(token: token))
+        response.noStore()
+        return response
+    }
+}
+
+/// Basic credentials that did not authenticate: 401 with a Basic challenge (RFC 6749 §5.2).
+struct BasicAuthenticationFailed: Error {}

@@ -1,0 +1,84 @@
+import NIOHTTP1
+import TesseraAuth
+import TesseraJWT
+
+/// `/v1/verify` (for gateways), `/v1/login`, `/v1/logout`, `/v1/logout/all`, `/v1/me`.
+extension Endpoints {
+    var sessionRoutes: [Route] {
+        [
+            Route(.GET, "/v1/verify", sync(.bearer) { try verify($0) }),
+            Route(.POST, "/v1/login", async(.problem) { try await login($0) }),
+            Route(.POST, "/v1/logout", async(.bearer) { try await logout($0) }),
+            Route(.POST, "/v1/logout/all", async(.bearer) { try await logoutEverywhere($0) }),
+            Route(.GET, "/v1/me", async(.bearer) { try await me($0) }),
+        ]
+    }
+
+    /// 200 with `X-Tessera-Subject`, `-Scope`, `-Client` and the claims for a good token;
+    /// 401 with an RFC 6750 challenge otherwise. Runs on the event loop: no store access.
+    private func verify(_ request: HTTPRequest) throws -> HTTPResponse {
+        let claims = try bearer(request).claims
+        var response = HTTPResponse.json(claims.object)
+        response.headers.add(name: "X-Tessera-Subject", value: claims.subject ?? "")
+        response.headers.add(name: "X-Tessera-Scope", value: claims.scope ?? "")
+        response.headers.add(name: "X-Tessera-Client", value: claims.clientID ?? "")
+        response.headers.add(name: "Cache-Control", value: "no-store")
+        return response
+    }
+
+    /// JSON `{username, password, client_id?}` → the token pair, through the password grant of
+    /// a public client (the named one, or the configured login client).
+    private func login(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let body = try jsonBody(request)
+        guard let username = body["username"]?.stringValue else { throw AuthError.invalidInputError(field: "username", detail: "username is required") }
+        guard let password = body["password"]?.stringValue else { throw AuthError.invalidInputError(field: "password", detail: "password is required") }
+        guard let clientID = body["client_id"]?.stringValue ?? settings.loginClientID else {
+            throw AuthError.invalidInputError(field: "client_id", detail: "client_id is required")
+        }
+        let client: OAuthClient
+        do {
+            client = try await tokens.authenticateClient(id: clientID, secret: nil)
+        } catch {
+            throw AuthError.invalidInputError(field: "client_id", detail: "client_id must name a public client")
+        }
+        do {
+            let issued = try await tokens.passwordGrant(client: client, username: username, password: password, scope: body["scope"]?.stringValue, ip: request.remoteIP)
+            return Self.tokenResponse(issued)
+        } catch let error as AuthError where error.code == .invalidGrant {
+            return .problem(.unauthorized, title: "Unauthorized", detail: "invalid username or password")
+        }
+    }
+
+    private func logout(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let claims = try bearer(request).claims
+        guard let sid = claims.sessionID else { throw AuthError(.invalidToken, "token has no session") }
+        try await tokens.logout(sessionID: sid)
+        return HTTPResponse(status: .noContent)
+    }
+
+    private func logoutEverywhere(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let claims = try bearer(request).claims
+        guard claims.sessionID != nil, let subject = claims.subject else { throw AuthError(.invalidToken, "token has no user") }
+        try await tokens.logoutEverywhere(userID: subject)
+        return HTTPResponse(status: .noContent)
+    }
+
+    private func me(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let claims = try bearer(request).claims
+        guard claims.sessionID != nil, let subject = claims.subject else { throw AuthError(.invalidToken, "token has no user") }
+        let user: User
+        do {
+            user = try await accounts.user(id: subject)
+        } catch let error as AuthError where error.code == .notFound {
+            throw AuthError(.invalidToken, "user no longer exists")
+        }
+        var response = HTTPResponse.json(Self.userJSON(user))
+        response.headers.add(name: "Cache-Control", value: "no-store")
+        return response
+    }
+
+    static func userJSON(_ user: User) -> JSONObject {
+        ["id": .string(user.id), "username": .string(user.username), "status": .string(user.status.rawValue),
+         "created_at": .int(Int(user.createdAt)), "updated_at": .int(Int(user.updatedAt))]
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import Synchronization
+
+/// A token bucket per client IP for state-changing requests (logins, token requests): `burst`
+/// at once, refilled at `perSecond`. Beyond it: 429 with `Retry-After`. Reads (verify, metadata)
+/// are not limited: gateways call them at high rates. Buckets are forgotten when full.
+public final class RateLimitFilter: RequestFilter {
+    private struct Bucket {
+        var tokens: Double
+        var updated: Double
+    }
+
+    let burst: Double
+    let perSecond: Double
+    private let buckets = Mutex<[String: Bucket]>([:])
+    private let now: @Sendable () -> Double
+
+    public init(burst: Int = 20, perSecond: Double = 10, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
+        self.burst = Double(burst)
+        self.perSecond = perSecond
+        self.now = now
+    }
+
+    public func before(_ request: inout HTTPRequest) -> HTTPResponse? {
+        guard ![.GET, .HEAD, .OPTIONS].contains(request.method) else { return nil }
+        let now = self.now()
+        let wait: Double = buckets.withLock { buckets in
+            if buckets.count > 100_000 { buckets = buckets.filter { $0.value.tokens + (now - $0.value.updated) * perSecond < burst } }
+            var bucket = buckets[request.remoteIP] ?? Bucket(tokens: burst, updated: now)
+            bucket.tokens = min(burst, bucket.tokens + (now - bucket.updated) * perSecond)
+            bucket.updated = now
+            defer { buckets[request.remoteIP] = bucket }
+            guard bucket.tokens >= 1 else { return (1 - bucket.tokens) / perSecond }
+            bucket.tokens -= 1
+            return 0
+        }
+        guard wait > 0 else { return nil }
+        var response = HTTPResponse.problem(.tooManyRequests, title: "Too Many Requests", detail: "slow down and retry after the given delay")
+        response.headers.replaceOrAdd(name: "Retry-After", value: String(Int(wait.rounded(.up))))
+        return response
+    }
+}

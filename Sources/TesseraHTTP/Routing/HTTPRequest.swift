@@ -1,0 +1,47 @@
+import NIOHTTP1
+
+/// A complete request as a handler sees it: head, body and where it came from.
+public struct HTTPRequest: Sendable {
+    public var method: HTTPMethod
+    /// The path without the query string, percent-encoding kept.
+    public var path: String
+    /// Query parameters (first value wins).
+    public var query: [String: String]
+    public var headers: HTTPHeaders
+    public var body: [UInt8]
+    /// The client's IP address, as text.
+    public var remoteIP: String
+    /// The request id: a sane incoming `X-Request-Id` or a generated one.
+    public var requestID: String = ""
+    /// Parameters captured from the route pattern (`{id}`).
+    public var parameters: [String: String] = [:]
+    /// When the request was complete, for the access log.
+    public var receivedAt = ContinuousClock.now
+
+    /// A request; `uri` may carry a query string.
+    public init(method: HTTPMethod, uri: String, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = [], remoteIP: String = "127.0.0.1") {
+        self.method = method
+        let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        path = String(parts[0])
+        query = parts.count > 1 ? FormData.parse(String(parts[1])) : [:]
+        self.headers = headers
+        self.body = body
+        self.remoteIP = remoteIP
+    }
+
+    /// The bearer token of an `Authorization: Bearer …` header (RFC 6750 §2.1).
+    public var bearerToken: String? {
+        guard let value = headers.first(name: "authorization") else { return nil }
+        let parts = value.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        return token.isEmpty ? nil : token
+    }
+
+    /// The media type of the body, lower-cased, without parameters.
+    public var contentType: String? {
+        headers.first(name: "content-type")?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+    }
+}
+
+import Foundation

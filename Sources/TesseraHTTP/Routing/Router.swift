@@ -1,0 +1,74 @@
+import NIOHTTP1
+
+/// What runs for a route.
+public enum RouteHandler: Sendable {
+    /// Pure CPU work of a few microseconds, run on the event loop (verify, metadata).
+    case sync(@Sendable (HTTPRequest) -> HTTPResponse)
+    /// Store or hashing work, run off the event loop.
+    case async(@Sendable (HTTPRequest) async -> HTTPResponse)
+}
+
+/// How a route's errors are written (DESIGN: RFC 6749 on /oauth, RFC 6750 on bearer routes,
+/// RFC 9457 elsewhere).
+public enum ErrorStyle: Sendable {
+    case oauth
+    case bearer
+    case problem
+}
+
+/// A method and path pattern; `{name}` segments capture one path segment.
+public struct Route: Sendable {
+    let method: HTTPMethod
+    let segments: [Substring]
+    let handler: RouteHandler
+    /// Whether the route changes state (for CSRF and rate-limit decisions).
+    let changesState: Bool
+
+    public init(_ method: HTTPMethod, _ pattern: String, _ handler: RouteHandler) {
+        self.method = method
+        segments = pattern.split(separator: "/")
+        self.handler = handler
+        changesState = ![.GET, .HEAD, .OPTIONS].contains(method)
+    }
+
+    func match(_ pathSegments: [Substring]) -> [String: String]? {
+        guard pathSegments.count == segments.count else { return nil }
+        var parameters: [String: String] = [:]
+        for (pattern, actual) in zip(segments, pathSegments) {
+            if pattern.hasPrefix("{") && pattern.hasSuffix("}") {
+                guard let value = String(actual).removingPercentEncoding, !value.isEmpty else { return nil }
+                parameters[String(pattern.dropFirst().dropLast())] = value
+            } else if pattern != actual {
+                return nil
+            }
+        }
+        return parameters
+    }
+}
+
+/// Finds the route for a request: 404 when no path matches, 405 with `Allow` when the path
+/// matches under other methods.
+public struct Router: Sendable {
+    private let routes: [Route]
+
+    public init(_ routes: [Route]) { self.routes = routes }
+
+    public enum Match {
+        case found(Route, [String: String])
+        case methodNotAllowed([HTTPMethod])
+        case notFound
+    }
+
+    public func match(method: HTTPMethod, path: String) -> Match {
+        let segments = path.split(separator: "/")
+        var allowed: [HTTPMethod] = []
+        for route in routes {
+            guard let parameters = route.match(segments) else { continue }
+            if route.method == method || (method == .HEAD && route.method == .GET) { return .found(route, parameters) }
+            allowed.append(route.method)
+        }
+        return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed)
+    }
+}
+
+import Foundation

@@ -1,0 +1,120 @@
+import NIOCore
+import NIOExtras
+import NIOHTTP1
+
+/// Collects one request at a time (pipelining is ordered by `HTTPServerPipelineHandler` in front),
+/// enforces the header and body limits, hands it to the application (sync handlers on the event
+/// loop, async ones off it) and writes the answer with `Content-Length`.
+final class HTTPRequestHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private enum State {
+        case idle
+        case reading(HTTPRequestHead, [UInt8])
+        case discarding  // a limit was hit; the connection closes after the answer
+        case responding
+    }
+
+    private let application: HTTPApplication
+    private let configuration: HTTPServerConfiguration
+    private var state = State.idle
+    private var closeAfterResponse = false
+
+    init(application: HTTPApplication, configuration: HTTPServerConfiguration) {
+        self.application = application
+        self.configuration = configuration
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch (unwrapInboundIn(data), state) {
+        case let (.head(head), .idle):
+            let headerBytes = head.uri.utf8.count + head.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 }
+            if headerBytes > configuration.maximumHeaderBytes {
+                reject(context, .requestHeaderFieldsTooLarge, version: head.version)
+            } else if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > configuration.maximumBodyBytes {
+                reject(context, .payloadTooLarge, version: head.version)
+            } else {
+                state = .reading(head, [])
+            }
+        case (.body(var chunk), .reading(let head, var body)):
+            guard body.count + chunk.readableBytes <= configuration.maximumBodyBytes else {
+                reject(context, .payloadTooLarge, version: head.version)
+                return
+            }
+            body += chunk.readBytes(length: chunk.readableBytes) ?? []
+            state = .reading(head, body)
+        case (.end, .reading(let head, let body)):
+            context.triggerUserOutboundEvent(ReadTimeoutHandler.RequestComplete(), promise: nil)
+            state = .responding
+            respond(context, head: head, body: body)
+        default:
+            break  // parts of a rejected request, or of one still being answered
+        }
+    }
+
+    private func respond(_ context: ChannelHandlerContext, head: HTTPRequestHead, body: [UInt8]) {
+        let remote = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        var request = HTTPRequest(method: head.method, uri: head.uri, headers: head.headers, body: body, remoteIP: remote)
+        closeAfterResponse = closeAfterResponse || !head.isKeepAlive
+        switch application.dispatch(&request) {
+        case let .ready(response):
+            write(context, request: request, response: response, version: head.version)
+        case let .pending(work):
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            context.eventLoop.makeFutureWithTask { await work() }.whenSuccess { response in
+                let (handler, context) = loopBound.value
+                handler.write(context, request: request, response: response, version: head.version)
+            }
+        }
+    }
+
+    private func write(_ context: ChannelHandlerContext, request: HTTPRequest, response: HTTPResponse, version: HTTPVersion) {
+        var response = application.finish(request, response)
+        if closeAfterResponse { response.headers.replaceOrAdd(name: "Connection", value: "close") }
+        send(context, response, version: version)
+        state = .idle
+    }
+
+    private func reject(_ context: ChannelHandlerContext, _ status: HTTPResponseStatus, version: HTTPVersion) {
+        state = .discarding
+        closeAfterResponse = true
+        var response = HTTPResponse.problem(status, title: status.reasonPhrase)
+        response.headers.replaceOrAdd(name: "Connection", value: "close")
+        response.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
+        response.headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
+        send(context, response, version: version)
+    }
+
+    private func send(_ context: ChannelHandlerContext, _ response: HTTPResponse, version: HTTPVersion) {
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: response.status, headers: response.headers))), promise: nil)
+        if !response.body.isEmpty {
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))), promise: nil)
+        }
+        let close = closeAfterResponse
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
+            if close { context.close(promise: nil) }
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        switch event {
+        case is ChannelShouldQuiesceEvent:
+            // Shutting down: finish the request in hand, then close.
+            closeAfterResponse = true
+            if case .idle = state { context.close(promise: nil) }
+        case let idle as IdleStateHandler.IdleStateEvent where idle == .all:
+            if case .idle = state { context.close(promise: nil) }
+        default:
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard case .idle = state, let parseError = error as? HTTPParserError else {
+            context.close(promise: nil)
+            return
+        }
+        reject(context, parseError == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest, version: .http1_1)
+    }
+}

@@ -1,0 +1,22 @@
+/// Where the server listens and the limits that keep hostile clients from holding it.
+public struct HTTPServerConfiguration: Sendable {
+    /// Addresses to bind: IPv4 and/or IPv6 (`127.0.0.1`, `::1`, `0.0.0.0`, `::`).
+    public var hosts: [String] = ["127.0.0.1"]
+    /// Port; 0 picks a free one (tests).
+    public var port = 8080
+    /// Request line plus headers, in bytes; beyond it 431.
+    public var maximumHeaderBytes = 16 * 1024
+    /// Request body, in bytes; beyond it 413.
+    public var maximumBodyBytes = 64 * 1024
+    /// Open connections; more are closed as soon as they are accepted.
+    public var maximumConnections = 1024
+    /// A keep-alive connection idle this long is closed.
+    public var idleTimeout: Duration = .seconds(60)
+    /// A request must arrive completely within this time of its first byte, or 408 and close
+    /// (slowloris).
+    public var readTimeout: Duration = .seconds(10)
+    /// In-flight requests get this long to finish at shutdown.
+    public var shutdownGrace: Duration = .seconds(10)
+
+    public init() {}
+}
