@@ -82,6 +82,17 @@ let package = Package(
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
             ]
         ),
+        .testTarget(
+            name: "TesseraHTTPTests",
+            dependencies: [
+                "TesseraHTTP", "TesseraAuth", "TesseraSQLite", "TesseraJWT", "TesseraCrypto",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "TesseraCrashWorker",
             dependencies: ["TesseraAuth", "TesseraSQLite", "TesseraJWT", "TesseraCrypto"],

@@ -1,0 +1,190 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOEmbedded
+import NIOHTTP1
+import Testing
+@testable import TesseraHTTP
+
+/// A blocking TCP client for live tests: raw bytes in, raw bytes out, with a receive timeout
+/// so a broken server fails the test instead of hanging it.
+struct RawClient {
+    let fd: Int32
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var timeout = timeval(tv_sec: 15, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard result == 0 else { throw POSIXError(.ECONNREFUSED) }
+    }
+
+    func send(_ text: String) {
+        _ = Array(text.utf8).withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    /// Reads until `count` complete responses (by Content-Length) arrived or the peer closed.
+    func responses(_ count: Int) -> [String] {
+        var data = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while Self.split(data).count < count {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n <= 0 { break }
+            data += buffer[0..<n]
+        }
+        return Self.split(data)
+    }
+
+    /// Whether the server closed the connection (reads EOF).
+    func isClosedByPeer() -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n == 0 { return true }
+            if n < 0 { return false }
+        }
+    }
+
+    func close() { Glibc.close(fd) }
+
+    static func split(_ data: [UInt8]) -> [String] {
+        var responses: [String] = []
+        var text = Substring(String(decoding: data, as: UTF8.self))
+        while let end = text.range(of: "\r\n\r\n") {
+            let head = text[..<end.lowerBound]
+            let length = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+                .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
+            guard text[end.upperBound...].utf8.count >= length else { break }
+            let bodyEnd = text.utf8.index(end.upperBound, offsetBy: length)
+            responses.append(String(text[..<bodyEnd]))
+            text = text[bodyEnd...]
+        }
+        return responses
+    }
+}
+
+@Suite("HTTP: live server on port 0", .serialized)
+struct LiveServerTests {
+    static func withServer(_ configure: (inout HTTPServerConfiguration) -> Void = { _ in }, _ body: (Int, AppHarness) async throws -> Void) async throws {
+        let harness = try await AppHarness.make()
+        var configuration = HTTPServerConfiguration()
+        configuration.port = 0
+        configure(&configuration)
+        var logger = Logger(label: "live")
+        logger.logLevel = .critical
+        let server = HTTPServer(application: harness.app, configuration: configuration, logger: logger)
+        let port = try await server.start()
+        do {
+            try await body(port, harness)
+        } catch {
+            try? await server.shutdown()
+            await harness.close()
+            throw error
+        }
+        try await server.shutdown()
+        await harness.close()
+    }
+
+    @Test("keep-alive: two requests on one connection; pipelined requests answered in order")
+    func keepAliveAndPipelining() async throws {
+        try await Self.withServer { port, _ in
+            let client = try RawClient(port: port)
+            defer { client.close() }
+            client.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(client.responses(1).first?.hasPrefix("HTTP/1.1 200 OK") == true)
+            client.send("GET /nope HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /.well-known/jwks.json HTTP/1.1\r\nHost: x\r\n\r\n")
+            let answers = client.responses(3)
+            #expect(answers.count == 3)
+            #expect(answers.map { $0.split(separator: " ")[1] } == ["404", "200", "200"])
+            #expect(answers[2].hasSuffix(#"{"keys":[]}"#))
+        }
+    }
+
+    @Test("headers over the limit get 431; a body over the limit 413; both close the connection")
+    func limits() async throws {
+        try await Self.withServer({ $0.maximumHeaderBytes = 1024; $0.maximumBodyBytes = 100 }) { port, _ in
+            let big = try RawClient(port: port)
+            big.send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 2000))\r\n\r\n")
+            #expect(big.responses(1).first?.hasPrefix("HTTP/1.1 431") == true)
+            #expect(big.isClosedByPeer())
+            big.close()
+            let declared = try RawClient(port: port)
+            declared.send("POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 5000\r\n\r\n")
+            #expect(declared.responses(1).first?.hasPrefix("HTTP/1.1 413") == true)
+            declared.close()
+            let chunked = try RawClient(port: port)
+            chunked.send("POST /oauth/token HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n96\r\n\(String(repeating: "b", count: 150))\r\n0\r\n\r\n")
+            #expect(chunked.responses(1).first?.hasPrefix("HTTP/1.1 413") == true)
+            #expect(chunked.isClosedByPeer())
+            chunked.close()
+        }
+    }
+
+    @Test("a slow client (slowloris) is answered 408 and cut off")
+    func slowClient() async throws {
+        try await Self.withServer({ $0.readTimeout = .milliseconds(300) }) { port, _ in
+            let client = try RawClient(port: port)
+            defer { client.close() }
+            client.send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            #expect(client.responses(1).first?.hasPrefix("HTTP/1.1 408") == true)
+            #expect(client.isClosedByPeer())
+        }
+    }
+
+    @Test("connections beyond the limit are closed at once")
+    func connectionLimit() async throws {
+        try await Self.withServer({ $0.maximumConnections = 1 }) { port, _ in
+            let first = try RawClient(port: port)
+            defer { first.close() }
+            first.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(first.responses(1).count == 1)
+            let second = try RawClient(port: port)
+            defer { second.close() }
+            #expect(second.isClosedByPeer())
+        }
+    }
+
+    @Test("graceful shutdown: idle connections close, the listener stops accepting")
+    func gracefulShutdown() async throws {
+        let harness = try await AppHarness.make()
+        var configuration = HTTPServerConfiguration()
+        configuration.port = 0
+        let server = HTTPServer(application: harness.app, configuration: configuration, logger: Logger(label: "live"))
+        let port = try await server.start()
+        let idle = try RawClient(port: port)
+        idle.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(idle.responses(1).count == 1)
+        try await server.shutdown()
+        #expect(idle.isClosedByPeer())
+        idle.close()
+        #expect(throws: (any Error).self) { try RawClient(port: port) }
+        await harness.close()
+    }
+}
+
+@Suite("HTTP: request handler on an EmbeddedChannel")
+struct EmbeddedHandlerTests {
+    @Test("a complete request is answered with Content-Length and nosniff; the read timer is told")
+    func embedded() async throws {
+        let harness = try await AppHarness.make()
+        defer { Task { await harness.close() } }
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandler(HTTPRequestHandler(application: harness.app, configuration: HTTPServerConfiguration()))
+        try channel.writeInbound(HTTPServerRequestPart.head(HTTPRequestHead(version: .http1_1, method: .GET, uri: "/healthz")))
+        try channel.writeInbound(HTTPServerRequestPart.end(nil))
+        guard case let .head(head) = try #require(try channel.readOutbound(as: HTTPServerResponsePart.self)) else {
+            Issue.record("expected a response head")
+            return
+        }
+        #expect(head.status == .ok)
+        #expect(head.headers["Content-Length"] == ["15"] && head.headers["X-Content-Type-Options"] == ["nosniff"])
+        _ = try #require(try channel.readOutbound(as: HTTPServerResponsePart.self))
+        _ = try channel.finish()
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import NIOHTTP1
+import Testing
+import TesseraHTTP
+import TesseraJWT
+
+@Suite("HTTP: verify, login, logout, me, users")
+struct SessionEndpointTests {
+    @Test("/v1/verify: claims and X-Tessera headers for a good token; RFC 6750 challenges otherwise")
+    func verify() async throws {
+        try await withApp { h in
+            _ = try await h.seed()
+            let token = try await h.passwordLogin(scope: "read")["access_token"]!.stringValue!
+            let good = await h.send(.GET, "/v1/verify", headers: [("Authorization", "Bearer \(token)")])
+            #expect(good.status == .ok)
+            #expect(good.headers["X-Tessera-Scope"] == ["read"] && good.headers["X-Tessera-Client"] == ["web"])
+            #expect(good.headers.first(name: "X-Tessera-Subject") == good.jsonBody?["sub"]?.stringValue)
+            let none = await h.send(.GET, "/v1/verify")
+            #expect(none.status == .unauthorized && none.headers["WWW-Authenticate"] == [#"Bearer realm="tessera""#] && none.body.isEmpty)
+            let bad = await h.send(.GET, "/v1/verify", headers: [("Authorization", "Bearer \(token.dropLast(2))xx")])
+            #expect(bad.status == .unauthorized && bad.headers.first(name: "WWW-Authenticate")?.contains(#"error="invalid_token""#) == true)
+            #expect(!bad.text.contains(token.prefix(20)), "the token is never echoed")
+        }
+    }
+
+    @Test("/v1/login (JSON), /v1/me, /v1/logout and /v1/logout/all")
+    func loginMeLogout() async throws {
+        try await withApp { h in
+            _ = try await h.seed()
+            let login = await h.send(.POST, "/v1/login", headers: [("Content-Type", "application/json")],
+                                     body: #"{"username":"Alice","password":"correct horse battery staple"}"#)
+            #expect(login.status == .ok && login.headers["Cache-Control"] == ["no-store"])
+            let token = try #require(login.jsonBody?["access_token"]?.stringValue)
+            let me = await h.send(.GET, "/v1/me", headers: [("Authorization", "Bearer \(token)")])
+            #expect(me.jsonBody?["username"] == .string("alice"))
+            let wrong = await h.send(.POST, "/v1/login", headers: [("Content-Type", "application/json")], body: #"{"username":"alice","password":"nope nope"}"#)
+            #expect(wrong.status == .unauthorized && wrong.headers["Content-Type"] == ["application/problem+json"])
+            let malformed = await h.send(.POST, "/v1/login", headers: [("Content-Type", "application/json")], body: #"{"username":"alice""#)
+            #expect(malformed.status == .unprocessableEntity && malformed.jsonBody?["field"] == .string("body"))
+            #expect(await h.send(.POST, "/v1/logout", headers: [("Authorization", "Bearer \(token)")]).status == .noContent)
+            #expect(await h.send(.GET, "/v1/me", headers: [("Authorization", "Bearer \(token)")]).status == .unauthorized)
+            let second = try await h.passwordLogin()["access_token"]!.stringValue!
+            let third = try await h.passwordLogin()["access_token"]!.stringValue!
+            #expect(await h.send(.POST, "/v1/logout/all", headers: [("Authorization", "Bearer \(second)")]).status == .noContent)
+            #expect(await h.send(.GET, "/v1/verify", headers: [("Authorization", "Bearer \(third)")]).status == .unauthorized)
+        }
+    }
+
+    @Test("user administration needs tessera:admin; 201 + Location, 409, 404, 422, 204")
+    func users() async throws {
+        try await withApp { h in
+            let secret = try await h.seed()
+            let plain = try await h.passwordLogin(scope: "read")["access_token"]!.stringValue!
+            let forbidden = await h.send(.GET, "/v1/users", headers: [("Authorization", "Bearer \(plain)")])
+            #expect(forbidden.status == .forbidden && forbidden.headers.first(name: "WWW-Authenticate")?.contains("insufficient_scope") == true)
+            let admin = try #require(await h.form("/oauth/token", "grant_type=client_credentials&client_id=svc&client_secret=\(secret)").jsonBody?["access_token"]?.stringValue)
+            let auth = [("Authorization", "Bearer \(admin)"), ("Content-Type", "application/json")]
+            let created = await h.send(.POST, "/v1/users", headers: auth, body: #"{"username":"Bob","password":"bob's long password"}"#)
+            #expect(created.status == .created)
+            let id = try #require(created.jsonBody?["id"]?.stringValue)
+            #expect(created.headers["Location"] == ["/v1/users/\(id)"])
+            #expect(await h.send(.POST, "/v1/users", headers: auth, body: #"{"username":"bob","password":"another password"}"#).status == .conflict)
+            let short = await h.send(.POST, "/v1/users", headers: auth, body: #"{"username":"carol","password":"short"}"#)
+            #expect(short.status == .unprocessableEntity && short.jsonBody?["field"] == .string("password"))
+            #expect(await h.send(.GET, "/v1/users/\(id)", headers: auth).jsonBody?["username"] == .string("bob"))
+            #expect(await h.send(.PATCH, "/v1/users/\(id)", headers: auth, body: #"{"status":"disabled"}"#).jsonBody?["status"] == .string("disabled"))
+            #expect(await h.send(.PATCH, "/v1/users/\(id)", headers: auth, body: #"{"status":"sleeping"}"#).status == .unprocessableEntity)
+            #expect(await h.send(.GET, "/v1/users?limit=1", headers: auth).jsonBody?["next_after"] == .string("alice"))
+            #expect(await h.send(.DELETE, "/v1/users/\(id)", headers: auth).status == .noContent)
+            #expect(await h.send(.GET, "/v1/users/\(id)", headers: auth).status == .notFound)
+            #expect(await h.send(.POST, "/v1/signup", headers: auth, body: #"{"username":"eve","password":"long password"}"#).status == .notFound)
+        }
+    }
+}
+
+@Suite("HTTP: routing and middleware")
+struct MiddlewareTests {
+    @Test("unknown paths are 404 problem+json; known paths with the wrong method 405 with Allow")
+    func routing() async throws {
+        try await withApp { h in
+            let missing = await h.send(.GET, "/nope")
+            #expect(missing.status == .notFound && missing.headers["Content-Type"] == ["application/problem+json"])
+            let method = await h.send(.DELETE, "/oauth/token")
+            #expect(method.status == .methodNotAllowed && method.headers["Allow"] == ["POST"])
+        }
+    }
+
+    @Test("CORS: listed origins get preflight answers and credentials; others get no CORS headers")
+    func cors() async throws {
+        try await withApp { h in
+            let preflight = await h.send(.OPTIONS, "/v1/login", headers: [("Origin", "https://app.example"), ("Access-Control-Request-Method", "POST")])
+            #expect(preflight.status == .noContent && preflight.headers["Access-Control-Allow-Origin"] == ["https://app.example"])
+            #expect(preflight.headers.first(name: "Access-Control-Allow-Methods")?.contains("POST") == true)
+            #expect(preflight.headers["Access-Control-Max-Age"] == ["600"] && preflight.headers["Access-Control-Allow-Credentials"] == ["true"])
+            let refused = await h.send(.OPTIONS, "/v1/login", headers: [("Origin", "https://evil.example"), ("Access-Control-Request-Method", "POST")])
+            #expect(refused.headers["Access-Control-Allow-Origin"].isEmpty && refused.headers["Access-Control-Allow-Methods"].isEmpty)
+            let actual = await h.send(.GET, "/healthz", headers: [("Origin", "https://app.example")])
+            #expect(actual.headers["Access-Control-Allow-Origin"] == ["https://app.example"] && actual.headers["Vary"] == ["Origin"])
+            let other = await h.send(.GET, "/healthz", headers: [("Origin", "https://app.example.evil.com")])
+            #expect(other.headers["Access-Control-Allow-Origin"].isEmpty && other.headers["Vary"] == ["Origin"])
+        }
+    }
+
+    @Test("a sane X-Request-Id is echoed; anything else is replaced", arguments: [("abc-123_x.y", true), ("bad id\u{7f}", false), (String(repeating: "a", count: 129), false)])
+    func requestID(_ incoming: String, _ kept: Bool) async throws {
+        try await withApp { h in
+            let response = await h.send(.GET, "/healthz", headers: [("X-Request-Id", incoming)])
+            let echoed = try #require(response.headers.first(name: "X-Request-Id"))
+            #expect((echoed == incoming) == kept && !echoed.isEmpty)
+        }
+    }
+
+    @Test("state-changing requests beyond the per-IP burst get 429 with Retry-After")
+    func rateLimit() async throws {
+        try await withApp { h in
+            for _ in 0..<20 { #expect(await h.form("/oauth/revoke", "client_id=nobody&token=x", ip: "203.0.113.1").status != .tooManyRequests) }
+            let limited = await h.form("/oauth/revoke", "client_id=nobody&token=x", ip: "203.0.113.1")
+            #expect(limited.status == .tooManyRequests && limited.headers["Retry-After"] == ["1"])
+            #expect(await h.form("/oauth/revoke", "client_id=nobody&token=x", ip: "203.0.113.2").status != .tooManyRequests)
+            #expect(await h.send(.GET, "/healthz", ip: "203.0.113.1").status == .ok, "reads are not limited")
+        }
+    }
+}
