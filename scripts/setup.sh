@@ -17,7 +17,18 @@ fi
 
 [ "${1:-}" = "--venv" ] || exit 0
 
-if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import jwt, passlib, pytest' 2>/dev/null; then
+# The test suite's real clients and peers: curl and nginx (auth_request).
+need=()
+for package in curl nginx-light; do
+  dpkg -s "$package" >/dev/null 2>&1 || need+=("$package")
+done
+if [ "${#need[@]}" -gt 0 ]; then
+  echo "setup: installing ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import jwt, passlib, pytest, authlib, requests' 2>/dev/null; then
   echo "setup: creating .venv with the interop clients"
   python3 -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check -r Tests/interop/requirements.txt

@@ -1,0 +1,164 @@
+"""The HTTP front through real clients: curl, Authlib's OAuth2 client, nginx auth_request, and two
+instances on one PostgreSQL."""
+import json
+import os
+import shutil
+import subprocess
+import uuid
+
+import pytest
+import requests
+from authlib.integrations.requests_client import OAuth2Session
+
+from server import Server, free_port
+
+FAST = {"TESSERA_PASSWORD_SCRYPT_LN": "10", "TESSERA_HTTP_LOGIN_CLIENT_ID": "web"}
+PASSWORD = "a long enough password"
+
+
+@pytest.fixture
+def server(tessera):
+    env = {**tessera.env, **FAST}
+    assert tessera.run("user", "add", "alice", stdin=PASSWORD + "\n", env=FAST).returncode == 0
+    assert tessera.run("client", "add", "web", "--public", "--scope", "read", "--scope", "write").returncode == 0
+    running = Server(tessera.binary, tessera.workdir, env)
+    yield running
+    assert running.stop() == 0, "SIGTERM must stop the server cleanly with exit 0"
+
+
+def curl(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["curl", "-sS", "--max-time", "10", *args], capture_output=True, text=True, timeout=20)
+
+
+def test_curl_token_verify_revoke(server):
+    token = json.loads(curl("-X", "POST", server.url + "/oauth/token", "-d", "grant_type=password", "-d", "client_id=web",
+                            "-d", "username=alice", "--data-urlencode", f"password={PASSWORD}").stdout)
+    assert token["token_type"] == "Bearer" and token["scope"] == "read write"
+    verified = curl("-i", server.url + "/v1/verify", "-H", f"Authorization: Bearer {token['access_token']}").stdout
+    assert verified.startswith("HTTP/1.1 200") and "X-Tessera-Client: web" in verified
+    bad = curl("-i", server.url + "/v1/verify", "-H", "Authorization: Bearer nope").stdout
+    assert bad.startswith("HTTP/1.1 401") and 'error="invalid_token"' in bad
+    assert curl("-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", server.url + "/oauth/revoke",
+                "-d", "client_id=web", "-d", f"token={token['refresh_token']}").stdout == "200"
+    assert curl("-o", "/dev/null", "-w", "%{http_code}", server.url + "/v1/verify", "-H", f"Authorization: Bearer {token['access_token']}").stdout == "401"
+
+
+def test_authlib_password_refresh_reuse_revoke(server):
+    client = OAuth2Session(client_id="web", token_endpoint_auth_method="none", scope="read")
+    token = client.fetch_token(server.url + "/oauth/token", username="alice", password=PASSWORD)
+    assert token["token_type"] == "Bearer" and token["scope"] == "read"
+    protected = client.get(server.url + "/v1/verify")
+    assert protected.status_code == 200 and protected.headers["X-Tessera-Scope"] == "read"
+    old_refresh = token["refresh_token"]
+    refreshed = client.refresh_token(server.url + "/oauth/token", refresh_token=old_refresh)
+    assert refreshed["refresh_token"] != old_refresh
+    reuse = requests.post(server.url + "/oauth/token", data={"grant_type": "refresh_token", "client_id": "web", "refresh_token": old_refresh}, timeout=10)
+    assert reuse.status_code == 400 and reuse.json()["error"] == "invalid_grant"
+    # Reuse revoked the whole family and session: the refreshed pair is dead too.
+    assert client.get(server.url + "/v1/verify").status_code == 401
+    fresh = client.fetch_token(server.url + "/oauth/token", username="alice", password=PASSWORD)
+    assert client.revoke_token(server.url + "/oauth/revoke", token=fresh["refresh_token"], token_type_hint="refresh_token").status_code == 200
+    assert requests.get(server.url + "/v1/verify", headers={"Authorization": f"Bearer {fresh['access_token']}"}, timeout=10).status_code == 401
+
+
+def test_login_endpoint_and_metadata(server):
+    login = requests.post(server.url + "/v1/login", json={"username": "ALICE", "password": PASSWORD}, timeout=10)
+    assert login.status_code == 200 and login.headers["Cache-Control"] == "no-store"
+    me = requests.get(server.url + "/v1/me", headers={"Authorization": f"Bearer {login.json()['access_token']}"}, timeout=10)
+    assert me.json()["username"] == "alice"
+    metadata = requests.get(server.url + "/.well-known/oauth-authorization-server", timeout=10).json()
+    assert metadata["token_endpoint"].endswith("/oauth/token")
+
+
+@pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is installed by scripts/setup.sh --venv")
+def test_nginx_auth_request(server, tmp_path):
+    port, upstream = free_port(), free_port()
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(f"""
+daemon off;
+master_process off;
+error_log {tmp_path}/error.log warn;
+pid {tmp_path}/nginx.pid;
+events {{ worker_connections 64; }}
+http {{
+    access_log off;
+    client_body_temp_path {tmp_path}/body; proxy_temp_path {tmp_path}/proxy;
+    fastcgi_temp_path {tmp_path}/fastcgi; uwsgi_temp_path {tmp_path}/uwsgi; scgi_temp_path {tmp_path}/scgi;
+    server {{
+        listen 127.0.0.1:{port};
+        location = /_tessera {{
+            internal;
+            proxy_pass {server.url}/v1/verify;
+            proxy_pass_request_body off;
+            proxy_set_header Content-Length "";
+        }}
+        location /api/ {{
+            auth_request /_tessera;
+            auth_request_set $subject $upstream_http_x_tessera_subject;
+            proxy_set_header X-Subject $subject;
+            proxy_pass http://127.0.0.1:{upstream}/;
+        }}
+    }}
+    server {{
+        listen 127.0.0.1:{upstream};
+        location / {{ return 200 "upstream says hello to $http_x_subject\\n"; }}
+    }}
+}}
+""")
+    nginx = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(tmp_path)], stderr=subprocess.PIPE)
+    try:
+        for _ in range(100):
+            try:
+                requests.get(f"http://127.0.0.1:{port}/api/", timeout=1)
+                break
+            except requests.ConnectionError:
+                if nginx.poll() is not None:
+                    raise RuntimeError(nginx.stderr.read().decode())
+                import time
+                time.sleep(0.05)
+        token = requests.post(server.url + "/v1/login", json={"username": "alice", "password": PASSWORD}, timeout=10).json()["access_token"]
+        good = requests.get(f"http://127.0.0.1:{port}/api/data", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        subject = requests.get(server.url + "/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=10).json()["id"]
+        assert good.status_code == 200 and good.text == f"upstream says hello to {subject}\n"
+        bad = requests.get(f"http://127.0.0.1:{port}/api/data", headers={"Authorization": "Bearer forged"}, timeout=10)
+        assert bad.status_code == 401
+        assert requests.get(f"http://127.0.0.1:{port}/api/data", timeout=10).status_code == 401
+    finally:
+        nginx.terminate()
+        nginx.wait(timeout=10)
+
+
+@pytest.mark.skipif(not os.environ.get("TESSERA_TEST_POSTGRES_URL"), reason="needs the throwaway PostgreSQL of scripts/test.sh")
+def test_two_instances_share_postgres_state(tessera):
+    admin = os.environ["TESSERA_TEST_POSTGRES_URL"]
+    database = "serve_" + uuid.uuid4().hex[:12]
+    port = admin.rsplit(":", 1)[1].split("/")[0]
+    subprocess.run(["psql", "-h", "127.0.0.1", "-p", port, "-U", "postgres", "-d", "postgres", "-qc", f"CREATE DATABASE {database}"],
+                   check=True, capture_output=True)
+    store = admin.rsplit("/", 1)[0] + "/" + database
+    env = {**tessera.env, **FAST}
+    assert tessera.run("user", "add", "alice", "--store", store, stdin=PASSWORD + "\n", env=FAST).returncode == 0
+    assert tessera.run("client", "add", "web", "--public", "--store", store).returncode == 0
+    assert tessera.run("keys", "generate").returncode == 0
+    first = Server(tessera.binary, tessera.workdir, env, store=store)
+    second = Server(tessera.binary, tessera.workdir, env, store=store)
+    try:
+        token = requests.post(first.url + "/v1/login", json={"username": "alice", "password": PASSWORD}, timeout=10).json()
+        auth = {"Authorization": f"Bearer {token['access_token']}"}
+        assert requests.get(second.url + "/v1/verify", headers=auth, timeout=10).status_code == 200
+        # A refresh token issued by one instance rotates on the other.
+        refreshed = requests.post(second.url + "/oauth/token", data={"grant_type": "refresh_token", "client_id": "web",
+                                                                     "refresh_token": token["refresh_token"]}, timeout=10)
+        assert refreshed.status_code == 200
+        assert requests.post(first.url + "/v1/logout", headers=auth, timeout=10).status_code == 204
+        # The other instance learns of the revocation at its next poll (every second).
+        import time
+        deadline = time.monotonic() + 5
+        status = 200
+        while status == 200 and time.monotonic() < deadline:
+            status = requests.get(second.url + "/v1/verify", headers=auth, timeout=10).status_code
+            time.sleep(0.05)
+        assert status == 401
+    finally:
+        assert first.stop() == 0
+        assert second.stop() == 0
