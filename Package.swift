@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
     ],
     targets: [
         .systemLibrary(
@@ -30,7 +32,10 @@ let package = Package(
         ),
         .target(name: "TesseraCrypto", dependencies: ["COpenSSL"]),
         .target(name: "TesseraJWT", dependencies: ["TesseraCrypto"]),
-        .target(name: "TesseraAuth", dependencies: ["TesseraJWT", "TesseraCrypto"]),
+        .target(
+            name: "TesseraAuth",
+            dependencies: ["TesseraJWT", "TesseraCrypto", .product(name: "Metrics", package: "swift-metrics")]
+        ),
         .target(name: "TesseraSQL", dependencies: ["TesseraAuth"]),
         .target(
             name: "TesseraSQLite",
@@ -55,6 +60,7 @@ let package = Package(
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         .executableTarget(
@@ -67,6 +73,8 @@ let package = Package(
                 "TesseraPostgres",
                 "TesseraHTTP",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),

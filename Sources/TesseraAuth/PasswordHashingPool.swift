@@ -1,5 +1,6 @@
 import Foundation
 import Dispatch
+import Metrics
 import Synchronization
 
 /// Runs password hashing off the caller's thread, at most `width` at a time, with a bounded
@@ -17,6 +18,7 @@ public final class PasswordHashingPool: Sendable {
     public let maximumQueued: Int
     private let state = Mutex(State())
     private let queue = DispatchQueue(label: "tessera.password-hashing", attributes: .concurrent)
+    private let depthGauge = Gauge(label: "tessera_hashing_queue_depth")
 
     /// A pool of `width` workers and a queue of `maximumQueued`.
     public init(width: Int = ProcessInfo.processInfo.activeProcessorCount, maximumQueued: Int = 64) {
@@ -49,6 +51,7 @@ public final class PasswordHashingPool: Sendable {
         case .go:
             return
         case .refuse:
+            Counter(label: "tessera_hashing_refused_total").increment()
             throw AuthError(.overloaded, "password hashing queue is full", retryAfter: 1)
         case .wait:
             await withCheckedContinuation { continuation in
@@ -59,6 +62,7 @@ public final class PasswordHashingPool: Sendable {
                         return true
                     }
                     state.waiting.append(continuation)
+                    depthGauge.record(state.waiting.count)
                     return false
                 }
                 if runNow { continuation.resume() }
@@ -72,7 +76,9 @@ public final class PasswordHashingPool: Sendable {
                 state.running -= 1
                 return nil
             }
-            return state.waiting.removeFirst()  // the slot passes straight to the next waiter
+            let next = state.waiting.removeFirst()  // the slot passes straight to the next waiter
+            depthGauge.record(state.waiting.count)
+            return next
         }
         next?.resume()
     }

@@ -2,6 +2,8 @@ import ArgumentParser
 import Configuration
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 import TesseraAuth
 import TesseraHTTP
@@ -28,6 +30,8 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "tessera")
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let ring = try ensureKeyRing(settings, logger: logger)
         let store = try await settings.openStore()
         let tokens = try TokenService(store: store, keyRing: ring, policy: settings.authPolicy, hasher: settings.passwordHasher)
@@ -38,10 +42,15 @@ struct ServeCommand: AsyncParsableCommand {
         }
         var endpointSettings = Endpoints.Settings(issuer: settings.issuer, verifyAudiences: Set(settings.audiences), loginClientID: settings.loginClientID)
         endpointSettings.signupEnabled = settings.signupEnabled
+        endpointSettings.metricsText = { registry.emitToBuffer() }
         let endpoints = Endpoints(tokens: tokens, accounts: accounts, settings: endpointSettings, logger: logger)
-        let application = HTTPApplication(router: Router(endpoints.routes), filters: [
-            RequestIDFilter(), AccessLogFilter(logger: logger), CORSFilter(allowedOrigins: Set(settings.corsOrigins)), RateLimitFilter(),
-        ])
+        var filters: [any RequestFilter] = [
+            RequestIDFilter(), AccessLogFilter(logger: logger), MetricsFilter(), CORSFilter(allowedOrigins: Set(settings.corsOrigins)),
+        ]
+        if settings.rateLimitPerSecond > 0 {
+            filters.append(RateLimitFilter(burst: settings.rateLimitBurst, perSecond: Double(settings.rateLimitPerSecond)))
+        }
+        let application = HTTPApplication(router: Router(endpoints.routes), filters: filters)
         var serverConfiguration = HTTPServerConfiguration()
         serverConfiguration.hosts = settings.httpHosts
         serverConfiguration.port = settings.httpPort

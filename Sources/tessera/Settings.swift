@@ -37,6 +37,9 @@ struct Settings {
     /// How often each instance polls the store for revocations made elsewhere.
     var revocationPollSeconds: Int
     var logLevel: String
+    /// State-changing requests allowed per client IP: a burst, then a rate (0 turns it off).
+    var rateLimitBurst: Int
+    var rateLimitPerSecond: Int
 
     /// Built-in defaults: every key has one, so a missing key is never an error and a present
     /// key of the wrong type always is.
@@ -66,6 +69,8 @@ struct Settings {
         "http.signup": false,
         "revocation.poll_seconds": 1,
         "log.level": "info",
+        "http.rate_limit_burst": 20,
+        "http.rate_limit_per_second": 10,
     ]
 
     static let defaultConfigFile = "Config/tessera.json"
@@ -128,6 +133,8 @@ struct Settings {
         signupEnabled = try config.requiredBool(forKey: "http.signup")
         revocationPollSeconds = try config.requiredInt(forKey: "revocation.poll_seconds")
         logLevel = try config.requiredString(forKey: "log.level")
+        rateLimitBurst = try config.requiredInt(forKey: "http.rate_limit_burst")
+        rateLimitPerSecond = try config.requiredInt(forKey: "http.rate_limit_per_second")
         try validate()
     }
 
@@ -147,6 +154,7 @@ struct Settings {
         try require(!httpHosts.isEmpty, "http.hosts must name at least one address")
         try require((0...65535).contains(httpPort), "http.port must be 0-65535")
         try require((1...60).contains(revocationPollSeconds), "revocation.poll_seconds must be 1-60")
+        try require(rateLimitBurst >= 1 && rateLimitPerSecond >= 0, "http.rate_limit_burst must be at least 1 and http.rate_limit_per_second at least 0")
         try require(Logger.Level(rawValue: logLevel) != nil, "log.level must be trace, debug, info, notice, warning, error or critical")
     }
 

@@ -162,3 +162,17 @@ def test_two_instances_share_postgres_state(tessera):
     finally:
         assert first.stop() == 0
         assert second.stop() == 0
+
+
+def test_metrics_are_prometheus_text(server):
+    requests.post(server.url + "/v1/login", json={"username": "alice", "password": PASSWORD}, timeout=10)
+    requests.post(server.url + "/v1/login", json={"username": "alice", "password": "wrong password"}, timeout=10)
+    requests.get(server.url + "/nope/at/all", timeout=10)
+    metrics = requests.get(server.url + "/metrics", timeout=10)
+    assert metrics.status_code == 200 and metrics.headers["Content-Type"].startswith("text/plain")
+    text = metrics.text
+    assert 'tessera_logins_total{result="success"} 1' in text
+    assert 'tessera_logins_total{result="failure"} 1' in text
+    assert 'tessera_http_requests_total{route="/v1/login",method="POST",status="200"} 1' in text
+    assert 'route="unmatched"' in text and "/nope/at/all" not in text
+    assert "tessera_http_request_duration_seconds_bucket" in text

@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import Synchronization
 import TesseraCrypto
 import TesseraJWT
@@ -92,6 +93,7 @@ public final class TokenService: Sendable {
             try await store.transaction {
                 try await $0.insertAuditEvent(AuditEvent(at: now, kind: .loginThrottled, clientID: client.id, ip: ip, detail: "retry after \(wait)s"))
             }
+            Counter(label: "tessera_logins_total", dimensions: [("result", "throttled")]).increment()
             throw AuthError(.throttled, "too many failed logins", retryAfter: Int(wait))
         }
         let user = username.isEmpty ? nil : try await store.transaction { try await $0.user(username: username) }
@@ -105,8 +107,10 @@ public final class TokenService: Sendable {
                 try await tx.insertAuditEvent(AuditEvent(at: now, kind: .loginFailed, userID: user?.id, clientID: client.id, ip: ip,
                                                          detail: user == nil ? "unknown user" : (matches ? "account disabled" : "wrong password")))
             }
+            Counter(label: "tessera_logins_total", dimensions: [("result", "failure")]).increment()
             throw AuthError.invalidGrant("invalid username or password")
         }
+        Counter(label: "tessera_logins_total", dimensions: [("result", "success")]).increment()
         try await rehashIfWeaker(user, password: password)
         let issued = try await store.transaction { tx in
             try await tx.recordLoginAttempt(username: username, ip: ip, at: now, succeeded: true)
@@ -125,11 +129,14 @@ public final class TokenService: Sendable {
         let outcome = try await store.transaction { tx in try await self.rotate(tx, hash: hash, client: client, requestedScope: scope, now: now) }
         switch outcome {
         case let .rotated(user, session, newToken, scopes):
+            Counter(label: "tessera_refreshes_total", dimensions: [("result", "rotated")]).increment()
             return try tokenResponse(user: user, client: client, scopes: scopes, session: session, refreshToken: newToken, now: now)
         case let .reuseDetected(session):
+            Counter(label: "tessera_refresh_reuse_detected_total").increment()
             revokedSessions.insert(session.id, absoluteExpiresAt: session.absoluteExpiresAt)
             throw AuthError.invalidGrant("refresh token reuse detected; the session is revoked")
         case let .rejected(reason):
+            Counter(label: "tessera_refreshes_total", dimensions: [("result", "rejected")]).increment()
             throw AuthError.invalidGrant(reason)
         }
     }

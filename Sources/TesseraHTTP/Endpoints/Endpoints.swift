@@ -21,6 +21,8 @@ public struct Endpoints: Sendable {
         public var loginClientID: String?
         /// Whether `POST /v1/signup` is open (default off).
         public var signupEnabled = false
+        /// The Prometheus text for `GET /metrics`; nil leaves the route out.
+        public var metricsText: (@Sendable () -> [UInt8])?
 
         public init(issuer: String, verifyAudiences: Set<String>, loginClientID: String?) {
             self.issuer = issuer

@@ -7,7 +7,7 @@ extension Endpoints {
     var metadataRoutes: [Route] {
         let metadata = HTTPResponse.json(authorizationServerMetadata)
         let jwks = HTTPResponse.json(["keys": .array([])])
-        return [
+        var routes = [
             Route(.GET, "/.well-known/oauth-authorization-server", .sync { _ in metadata }),
             Route(.GET, "/.well-known/jwks.json", .sync { _ in jwks }),
             Route(.GET, "/healthz", .sync { _ in .json(["status": .string("ok")]) }),
@@ -20,6 +20,12 @@ extension Endpoints {
                 }
             }),
         ]
+        if let metricsText = settings.metricsText {
+            routes.append(Route(.GET, "/metrics", .sync { _ in
+                HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"], body: metricsText())
+            }))
+        }
+        return routes
     }
 
     /// RFC 8414 §2; endpoints are the issuer URL plus their paths (§3: the issuer is the base).

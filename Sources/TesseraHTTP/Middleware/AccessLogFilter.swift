@@ -12,7 +12,7 @@ public struct AccessLogFilter: RequestFilter {
         let elapsed = ContinuousClock.now - request.receivedAt
         let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
         logger.info("request", metadata: [
-            "method": "\(request.method.rawValue)", "path": "\(request.path)", "status": "\(response.status.code)",
+            "method": "\(request.method.rawValue)", "path": "\(request.path)", "route": "\(request.route)", "status": "\(response.status.code)",
             "duration_us": "\(micros)", "request_id": "\(request.requestID)",
         ])
     }

@@ -33,6 +33,7 @@ public struct HTTPApplication: Sendable {
             return .ready(response)
         case let .found(route, parameters):
             request.parameters = parameters
+            request.route = route.pattern
             switch route.handler {
             case let .sync(handler):
                 return .ready(handler(request))

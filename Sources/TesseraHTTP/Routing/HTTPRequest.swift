@@ -15,6 +15,8 @@ public struct HTTPRequest: Sendable {
     public var requestID: String = ""
     /// Parameters captured from the route pattern (`{id}`).
     public var parameters: [String: String] = [:]
+    /// The matched route's pattern (`/v1/users/{id}`), for logs and metrics; empty if none.
+    public var route = ""
     /// When the request was complete, for the access log.
     public var receivedAt = ContinuousClock.now
 

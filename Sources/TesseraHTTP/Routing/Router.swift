@@ -19,6 +19,8 @@ public enum ErrorStyle: Sendable {
 /// A method and path pattern; `{name}` segments capture one path segment.
 public struct Route: Sendable {
     let method: HTTPMethod
+    /// The pattern as written.
+    public let pattern: String
     let segments: [Substring]
     let handler: RouteHandler
     /// Whether the route changes state (for CSRF and rate-limit decisions).
@@ -26,6 +28,7 @@ public struct Route: Sendable {
 
     public init(_ method: HTTPMethod, _ pattern: String, _ handler: RouteHandler) {
         self.method = method
+        self.pattern = pattern
         segments = pattern.split(separator: "/")
         self.handler = handler
         changesState = ![.GET, .HEAD, .OPTIONS].contains(method)

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Load test on loopback with wrk: the server on CPU 0, wrk on CPU 1. Measures, in one run:
+#   - tessera GET /v1/verify with a valid token, and POST /oauth/introspect;
+#   - the peers: nginx (1 worker) returning a fixed 16-byte JSON body, and a bare SwiftNIO
+#     hello-world (Benchmarks/HelloNIO) returning the same;
+#   - /v1/verify again while logins keep the hashing pool saturated.
+# Prints req/s, p50/p99 latency and server CPU µs per request for each, and the ratios.
+# Every run is bounded (DURATION seconds each, default 10) and stops by itself.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${DURATION:-10}
+connections=${CONNECTIONS:-32}
+
+scripts/setup.sh --venv
+for tool in wrk taskset; do
+  command -v "$tool" >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk util-linux >/dev/null; }
+done
+swift build -c release --product tessera
+(cd Benchmarks && swift build -c release --product HelloNIO)
+tessera="$(swift build -c release --show-bin-path)/tessera"
+hello="$(cd Benchmarks && swift build -c release --show-bin-path)/HelloNIO"
+
+work=$(mktemp -d /tmp/tessera-load.XXXXXX)
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+ticks_per_second=$(getconf CLK_TCK)
+
+# run NAME PID WRK-ARGS…: one wrk run against a server process; prints one result line.
+declare -A rps p50 p99 cpu
+run() {
+  local name=$1 pid=$2; shift 2
+  local before after out
+  before=$(cpu_ticks "$pid")
+  out=$(taskset -c 1 wrk -t1 -c"$connections" -d"${duration}s" --latency "$@")
+  after=$(cpu_ticks "$pid")
+  local requests
+  requests=$(awk '/requests in/ {print $1}' <<<"$out")
+  rps[$name]=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p50[$name]=$(awk '$1 == "50%" {print $2}' <<<"$out")
+  p99[$name]=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  cpu[$name]=$(python3 -c "print(f'{($after - $before) / $ticks_per_second / max($requests, 1) * 1e6:.1f}')")
+  if grep -q "Non-2xx" <<<"$out"; then echo "warning: $name had non-2xx answers: $(grep Non-2xx <<<"$out")" >&2; fi
+  printf '%-34s %10s req/s   p50 %8s   p99 %8s   %6s µs CPU/req\n' "$name" "${rps[$name]}" "${p50[$name]}" "${p99[$name]}" "${cpu[$name]}"
+}
+
+# Tessera on CPU 0, SQLite, no access log or rate limit (they are measured elsewhere).
+cd "$work"
+export TESSERA_LOG_LEVEL=warning TESSERA_HTTP_RATE_LIMIT_PER_SECOND=0
+"$tessera" keys generate >/dev/null 2>&1
+printf 'load test password\n' | "$tessera" user add loadtest >/dev/null
+"$tessera" client add web --public --scope read >/dev/null
+secret=$("$tessera" client add gateway --grant client_credentials | python3 -c 'import json, sys; print(json.load(sys.stdin)["client_secret"])')
+port=$(free_port)
+taskset -c 0 "$tessera" serve --port "$port" 2>"$work/serve.log" &
+pids+=($!); tessera_pid=$!
+until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do sleep 0.1; done
+token=$(curl -sf -X POST "http://127.0.0.1:$port/oauth/token" -d grant_type=password -d client_id=web -d username=loadtest \
+  --data-urlencode "password=load test password" | python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
+
+cat >"$work/introspect.lua" <<LUA
+wrk.method = "POST"
+wrk.body = "token=$token"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Authorization"] = "Basic $(printf 'gateway:%s' "$secret" | base64 -w0)"
+LUA
+cat >"$work/login.lua" <<LUA
+wrk.method = "POST"
+wrk.body = "grant_type=password&client_id=web&username=loadtest&password=load+test+password"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+LUA
+
+# Peers on CPU 0: nginx with one worker process, and the bare SwiftNIO server.
+nginx_port=$(free_port)
+mkdir -p "$work/nginx"
+cat >"$work/nginx/nginx.conf" <<NGINX
+daemon off; master_process off; worker_processes 1;
+error_log $work/nginx/error.log warn; pid $work/nginx/nginx.pid;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx/body; proxy_temp_path $work/nginx/proxy;
+  fastcgi_temp_path $work/nginx/fastcgi; uwsgi_temp_path $work/nginx/uwsgi; scgi_temp_path $work/nginx/scgi;
+  server { listen 127.0.0.1:$nginx_port; location / { default_type application/json; return 200 '{"hello":"ngx!"}'; } }
+}
+NGINX
+taskset -c 0 nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
+pids+=($!); nginx_pid=$!
+hello_port=$(free_port)
+taskset -c 0 "$hello" "$hello_port" &
+pids+=($!); hello_pid=$!
+until curl -sf "http://127.0.0.1:$nginx_port/" >/dev/null && curl -sf "http://127.0.0.1:$hello_port/" >/dev/null; do sleep 0.1; done
+
+echo "wrk: 1 thread, $connections connections, ${duration}s per run; servers pinned to CPU 0, wrk to CPU 1"
+run "nginx fixed JSON (peer)" "$nginx_pid" "http://127.0.0.1:$nginx_port/"
+run "SwiftNIO hello-world (peer)" "$hello_pid" "http://127.0.0.1:$hello_port/"
+run "tessera GET /v1/verify" "$tessera_pid" -H "Authorization: Bearer $token" "http://127.0.0.1:$port/v1/verify"
+run "tessera POST /oauth/introspect" "$tessera_pid" -s "$work/introspect.lua" "http://127.0.0.1:$port/oauth/introspect"
+
+# Logins saturating the hashing pool (on CPU 0 with the server) while /v1/verify is measured.
+taskset -c 1 wrk -t1 -c8 -d"$((duration + 2))s" -s "$work/login.lua" "http://127.0.0.1:$port/oauth/token" >"$work/logins.txt" &
+login_pid=$!
+sleep 1
+run "tessera /v1/verify during logins" "$tessera_pid" -H "Authorization: Bearer $token" "http://127.0.0.1:$port/v1/verify"
+wait "$login_pid"
+echo "  logins during that run: $(awk '/Requests\/sec/ {print $2}' "$work/logins.txt") req/s"
+
+ratio() { python3 -c "print(f'{float(\"$1\") / float(\"$2\"):.3f}')"; }
+to_us() { python3 -c "
+v = '$1'
+import re
+m = re.match(r'([0-9.]+)(us|ms|s)', v)
+print(float(m.group(1)) * {'us': 1, 'ms': 1000, 's': 1e6}[m.group(2)])"; }
+echo
+echo "ratios"
+echo "  /v1/verify / SwiftNIO hello-world req/s : $(ratio "${rps[tessera GET /v1/verify]}" "${rps[SwiftNIO hello-world (peer)]}")  (target >= 1)"
+echo "  /v1/verify / nginx req/s                : $(ratio "${rps[tessera GET /v1/verify]}" "${rps[nginx fixed JSON (peer)]}")  (target >= 0.6)"
+echo "  /v1/verify p99 during logins / idle p99 : $(ratio "$(to_us "${p99[tessera /v1/verify during logins]}")" "$(to_us "${p99[tessera GET /v1/verify]}")")  (target <= 2)"
