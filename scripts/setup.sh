@@ -28,7 +28,7 @@ if [ "${#need[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import jwt, passlib, pytest, authlib, requests' 2>/dev/null; then
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import jwt, passlib, pytest, authlib, requests, schemathesis' 2>/dev/null; then
   echo "setup: creating .venv with the interop clients"
   python3 -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check -r Tests/interop/requirements.txt

@@ -75,6 +75,10 @@ public enum Migrations {
                     detail TEXT NOT NULL)
                 """,
             ]),
+            (2, [
+                "ALTER TABLE sessions ADD COLUMN cookie_hash TEXT",
+                "CREATE UNIQUE INDEX sessions_by_cookie ON sessions (cookie_hash)",
+            ]),
         ]
     }
 

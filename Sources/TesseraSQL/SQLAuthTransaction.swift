@@ -99,23 +99,28 @@ public struct SQLAuthTransaction: AuthTransaction {
 
     // MARK: Sessions
 
-    private static let sessionColumns = "id, user_id, client_id, created_at, last_seen_at, idle_expires_at, absolute_expires_at, revoked_at"
+    private static let sessionColumns = "id, user_id, client_id, created_at, last_seen_at, idle_expires_at, absolute_expires_at, revoked_at, cookie_hash"
 
     private static func session(_ row: any SQLRow) throws -> Session {
         Session(id: try row.requiredText(0), userID: try row.requiredText(1), clientID: try row.requiredText(2),
                 createdAt: try row.requiredInteger(3), lastSeenAt: try row.requiredInteger(4), idleExpiresAt: try row.requiredInteger(5),
-                absoluteExpiresAt: try row.requiredInteger(6), revokedAt: try row.integer(7))
+                absoluteExpiresAt: try row.requiredInteger(6), revokedAt: try row.integer(7), cookieHash: try row.text(8))
     }
 
     public func insertSession(_ session: Session) async throws {
-        _ = try await run("INSERT INTO sessions (\(Self.sessionColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", [
+        _ = try await run("INSERT INTO sessions (\(Self.sessionColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", [
             .text(session.id), .text(session.userID), .text(session.clientID), .integer(session.createdAt), .integer(session.lastSeenAt),
             .integer(session.idleExpiresAt), .integer(session.absoluteExpiresAt), session.revokedAt.map(SQLValue.integer) ?? .null,
+            session.cookieHash.map(SQLValue.text) ?? .null,
         ])
     }
 
     public func session(id: String, forUpdate: Bool) async throws -> Session? {
         try await run("SELECT \(Self.sessionColumns) FROM sessions WHERE id = $1\(forUpdate ? lock : "")", [.text(id)]).first.map(Self.session)
+    }
+
+    public func session(cookieHash: String) async throws -> Session? {
+        try await run("SELECT \(Self.sessionColumns) FROM sessions WHERE cookie_hash = $1\(lock)", [.text(cookieHash)]).first.map(Self.session)
     }
 
     public func sessions(userID: String) async throws -> [Session] {
@@ -163,8 +168,10 @@ public struct SQLAuthTransaction: AuthTransaction {
             """
         guard let row = try await run(sql, [.text(hash)]).first else { return nil }
         let token = try Self.refreshToken(row)
-        let session = try Self.session(OffsetRow(row: row, offset: 10))
-        let user = try row.text(18) == nil ? nil : try Self.user(OffsetRow(row: row, offset: 18))
+        let sessionOffset = Self.refreshColumns.split(separator: ",").count
+        let userOffset = sessionOffset + Self.sessionColumns.split(separator: ",").count
+        let session = try Self.session(OffsetRow(row: row, offset: sessionOffset))
+        let user = try row.text(userOffset) == nil ? nil : try Self.user(OffsetRow(row: row, offset: userOffset))
         return (token, session, user)
     }
 

@@ -43,6 +43,7 @@ struct ServeCommand: AsyncParsableCommand {
         var endpointSettings = Endpoints.Settings(issuer: settings.issuer, verifyAudiences: Set(settings.audiences), loginClientID: settings.loginClientID)
         endpointSettings.signupEnabled = settings.signupEnabled
         endpointSettings.metricsText = { registry.emitToBuffer() }
+        endpointSettings.trustedOrigins = Set(settings.corsOrigins)
         let endpoints = Endpoints(tokens: tokens, accounts: accounts, settings: endpointSettings, logger: logger)
         var filters: [any RequestFilter] = [
             RequestIDFilter(), AccessLogFilter(logger: logger), MetricsFilter(), CORSFilter(allowedOrigins: Set(settings.corsOrigins)),

@@ -4,6 +4,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import uuid
 
 import pytest
@@ -176,3 +177,25 @@ def test_metrics_are_prometheus_text(server):
     assert 'tessera_http_requests_total{route="/v1/login",method="POST",status="200"} 1' in text
     assert 'route="unmatched"' in text and "/nope/at/all" not in text
     assert "tessera_http_request_duration_seconds_bucket" in text
+
+
+def test_schemathesis_no_server_errors_no_schema_violations(tessera):
+    """Fuzzes every operation of /openapi.json against a live server: no 5xx, and every answer's
+    status, content type and body match the document."""
+    env = {**tessera.env, **FAST, "TESSERA_HTTP_RATE_LIMIT_PER_SECOND": "0"}
+    assert tessera.run("user", "add", "alice", stdin=PASSWORD + "\n", env=FAST).returncode == 0
+    assert tessera.run("client", "add", "web", "--public").returncode == 0
+    admin = json.loads(tessera.run("client", "add", "admin", "--grant", "client_credentials", "--scope", "tessera:admin").stdout)
+    running = Server(tessera.binary, tessera.workdir, env)
+    try:
+        token = requests.post(running.url + "/oauth/token", auth=(admin["client_id"], admin["client_secret"]),
+                              data={"grant_type": "client_credentials"}, timeout=10).json()["access_token"]
+        result = subprocess.run(
+            [os.path.join(os.path.dirname(sys.executable), "schemathesis"), "run", running.url + "/openapi.json",
+             "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
+             "--max-examples", "25", "--generation-deterministic", "--request-timeout", "10", "--suppress-health-check", "all",
+             "-H", f"Authorization: Bearer {token}"],
+            capture_output=True, text=True, timeout=600, cwd=tessera.workdir)
+        assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    finally:
+        assert running.stop() == 0

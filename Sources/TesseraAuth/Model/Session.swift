@@ -12,9 +12,12 @@ public struct Session: Sendable, Hashable, Codable {
     public var absoluteExpiresAt: Int64
     /// When it was revoked (logout, reuse detection, admin action), if it was.
     public var revokedAt: Int64?
+    /// SHA-256 (hex) of the browser cookie secret, for sessions started with a cookie.
+    public var cookieHash: String?
 
     /// A session record as stored.
-    public init(id: String, userID: String, clientID: String, createdAt: Int64, lastSeenAt: Int64, idleExpiresAt: Int64, absoluteExpiresAt: Int64, revokedAt: Int64?) {
+    public init(id: String, userID: String, clientID: String, createdAt: Int64, lastSeenAt: Int64, idleExpiresAt: Int64, absoluteExpiresAt: Int64,
+                revokedAt: Int64?, cookieHash: String? = nil) {
         self.id = id
         self.userID = userID
         self.clientID = clientID
@@ -23,6 +26,7 @@ public struct Session: Sendable, Hashable, Codable {
         self.idleExpiresAt = idleExpiresAt
         self.absoluteExpiresAt = absoluteExpiresAt
         self.revokedAt = revokedAt
+        self.cookieHash = cookieHash
     }
 
     /// Whether the session can still be used at `now`.

@@ -145,7 +145,7 @@ public final class AccountService: Sendable {
         if kind == .confidential {
             let value = Base64URL.encode(try SecureRandom.bytes(count: 32))
             secret = value
-            secretHash = TokenService.hex(try HashFunction.sha256.hash(Array(value.utf8)))
+            secretHash = try TokenService.secretHash(value)
         }
         let now = self.now
         let client = OAuthClient(id: id, secretHash: secretHash, kind: kind, grants: grants, scopes: scopes, audiences: audiences, createdAt: now)

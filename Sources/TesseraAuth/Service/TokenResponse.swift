@@ -13,4 +13,6 @@ public struct TokenResponse: Sendable, Hashable {
     public var sessionID: String?
     /// The authenticated user (nil for client_credentials).
     public var userID: String?
+    /// The browser session cookie's secret, when a cookie session was asked for.
+    public var cookieSecret: String?
 }

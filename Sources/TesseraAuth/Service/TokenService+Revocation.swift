@@ -7,7 +7,7 @@ extension TokenService {
     /// silently (§2.2). A token issued to another client is refused.
     public func revoke(token: String, client: OAuthClient) async throws {
         let now = self.now
-        let hash = Self.hex(try HashFunction.sha256.hash(Array(token.utf8)))
+        let hash = try Self.secretHash(token)
         let sessionToForget: RevokedSession? = try await store.transaction { tx in
             if let record = try await tx.refreshToken(hash: hash, forUpdate: true) {
                 guard record.clientID == client.id else { throw AuthError(.unauthorizedClient, "token was issued to another client") }
@@ -40,7 +40,7 @@ extension TokenService {
             return response
         }
         guard token.utf8.count <= 512 else { return inactive }
-        let hash = Self.hex(try HashFunction.sha256.hash(Array(token.utf8)))
+        let hash = try Self.secretHash(token)
         let found: (RefreshTokenRecord, Session)? = try await store.transaction { tx in
             guard let record = try await tx.refreshToken(hash: hash, forUpdate: false),
                 let session = try await tx.session(id: record.sessionID, forUpdate: false)

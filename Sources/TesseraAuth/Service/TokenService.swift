@@ -67,7 +67,7 @@ public final class TokenService: Sendable {
         case (.public, nil, _):
             return client
         case let (.confidential, secret?, expected?):
-            let presented = Self.hex(try HashFunction.sha256.hash(Array(secret.utf8)))
+            let presented = try Self.secretHash(secret)
             guard ConstantTime.equals(Array(presented.utf8), Array(expected.utf8)) else {
                 throw AuthError.invalidClient("wrong client secret")
             }
@@ -83,7 +83,8 @@ public final class TokenService: Sendable {
 
     /// The resource owner password credentials grant (RFC 6749 §4.3). Unknown user, wrong
     /// password and disabled account give the same error after the same work.
-    public func passwordGrant(client: OAuthClient, username rawUsername: String, password: String, scope: String?, ip: String) async throws -> TokenResponse {
+    public func passwordGrant(client: OAuthClient, username rawUsername: String, password: String, scope: String?, ip: String,
+                              withCookie: Bool = false) async throws -> TokenResponse {
         try requireGrant(.password, client)
         let scopes = try Scope.resolve(requested: scope, allowed: client.scopes)
         let username = (try? Username.canonical(rawUsername)) ?? ""
@@ -114,17 +115,19 @@ public final class TokenService: Sendable {
         try await rehashIfWeaker(user, password: password)
         let issued = try await store.transaction { tx in
             try await tx.recordLoginAttempt(username: username, ip: ip, at: now, succeeded: true)
-            let issued = try await self.startSession(tx, user: user, client: client, scope: scopes.joined(separator: " "), now: now)
+            let issued = try await self.startSession(tx, user: user, client: client, scope: scopes.joined(separator: " "), now: now, withCookie: withCookie)
             try await tx.insertAuditEvent(AuditEvent(at: now, kind: .loginSucceeded, userID: user.id, clientID: client.id, ip: ip, detail: "session \(issued.session.id.prefix(8))"))
             return issued
         }
-        return try tokenResponse(user: user, client: client, scopes: scopes, session: issued.session, refreshToken: issued.refreshToken, now: now)
+        var response = try tokenResponse(user: user, client: client, scopes: scopes, session: issued.session, refreshToken: issued.refreshToken, now: now)
+        response.cookieSecret = issued.cookieSecret
+        return response
     }
 
     /// The refresh token grant (RFC 6749 §6) with rotation and reuse detection (RFC 9700 §4.14).
     public func refreshGrant(client: OAuthClient, refreshToken: String, scope: String?) async throws -> TokenResponse {
         try requireGrant(.refreshToken, client)
-        let hash = Self.hex(try HashFunction.sha256.hash(Array(refreshToken.utf8)))
+        let hash = try Self.secretHash(refreshToken)
         let now = self.now
         let outcome = try await store.transaction { tx in try await self.rotate(tx, hash: hash, client: client, requestedScope: scope, now: now) }
         switch outcome {
@@ -160,18 +163,20 @@ public final class TokenService: Sendable {
     struct IssuedSession: Sendable {
         let session: Session
         let refreshToken: String
+        let cookieSecret: String?
     }
 
-    private func startSession(_ tx: any AuthTransaction, user: User, client: OAuthClient, scope: String, now: Int64) async throws -> IssuedSession {
+    private func startSession(_ tx: any AuthTransaction, user: User, client: OAuthClient, scope: String, now: Int64, withCookie: Bool) async throws -> IssuedSession {
+        let cookieSecret = withCookie ? Base64URL.encode(try SecureRandom.bytes(count: 32)) : nil
         let session = Session(
             id: Base64URL.encode(try SecureRandom.bytes(count: 32)), userID: user.id, clientID: client.id,
             createdAt: now, lastSeenAt: now,
             idleExpiresAt: min(now + policy.sessionIdleTimeout, now + policy.sessionAbsoluteTimeout),
-            absoluteExpiresAt: now + policy.sessionAbsoluteTimeout, revokedAt: nil)
+            absoluteExpiresAt: now + policy.sessionAbsoluteTimeout, revokedAt: nil, cookieHash: try cookieSecret.map(Self.secretHash))
         try await tx.insertSession(session)
         let token = try await issueRefreshToken(tx, family: Base64URL.encode(try SecureRandom.bytes(count: 16)), session: session,
                                                 clientID: client.id, parent: nil, scope: scope, now: now)
-        return IssuedSession(session: session, refreshToken: token)
+        return IssuedSession(session: session, refreshToken: token, cookieSecret: cookieSecret)
     }
 
     private func issueRefreshToken(_ tx: any AuthTransaction, family: String, session: Session, clientID: String,
@@ -180,7 +185,7 @@ public final class TokenService: Sendable {
         defer { ConstantTime.wipe(&secret) }
         let token = Base64URL.encode(secret)
         try await tx.insertRefreshToken(RefreshTokenRecord(
-            hash: Self.hex(try HashFunction.sha256.hash(Array(token.utf8))), familyID: family, sessionID: session.id,
+            hash: try Self.secretHash(token), familyID: family, sessionID: session.id,
             clientID: clientID, parentHash: parent, scope: scope, issuedAt: now,
             expiresAt: min(now + policy.refreshTokenTTL, session.absoluteExpiresAt), spentAt: nil, revokedAt: nil))
         return token
@@ -309,6 +314,26 @@ public final class TokenService: Sendable {
             throw AuthError(.invalidToken, "session revoked")
         }
         return verified
+    }
+
+    /// SHA-256 (hex) of a token or secret: what the store keeps instead of it.
+    static func secretHash(_ secret: String) throws -> String {
+        hex(try HashFunction.sha256.hash(Array(secret.utf8)))
+    }
+
+    /// The active session a browser cookie names, its idle expiry pushed forward; nil for an
+    /// unknown, ended or malformed cookie (which callers simply ignore).
+    public func session(cookie secret: String) async throws -> Session? {
+        guard secret.utf8.count == 43 else { return nil }
+        let hash = try Self.secretHash(secret)
+        let now = self.now
+        return try await store.transaction { tx in
+            guard var session = try await tx.session(cookieHash: hash), session.isActive(at: now) else { return nil }
+            session.lastSeenAt = now
+            session.idleExpiresAt = min(now + self.policy.sessionIdleTimeout, session.absoluteExpiresAt)
+            try await tx.updateSession(session)
+            return session
+        }
     }
 
     static func hex(_ bytes: [UInt8]) -> String {

@@ -42,6 +42,8 @@ public protocol AuthTransaction: Sendable {
     // Sessions
     func insertSession(_ session: Session) async throws
     func session(id: String, forUpdate: Bool) async throws -> Session?
+    /// The session whose cookie secret hashes to `cookieHash`, locked for update.
+    func session(cookieHash: String) async throws -> Session?
     /// A user's sessions, newest first.
     func sessions(userID: String) async throws -> [Session]
     func updateSession(_ session: Session) async throws

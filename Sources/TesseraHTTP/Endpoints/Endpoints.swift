@@ -21,6 +21,8 @@ public struct Endpoints: Sendable {
         public var loginClientID: String?
         /// Whether `POST /v1/signup` is open (default off).
         public var signupEnabled = false
+        /// Browser origins allowed besides the issuer's own, for cookie-authenticated changes.
+        public var trustedOrigins: Set<String> = []
         /// The Prometheus text for `GET /metrics`; nil leaves the route out.
         public var metricsText: (@Sendable () -> [UInt8])?
 
@@ -82,4 +84,7 @@ public struct Endpoints: Sendable {
 
 /// No credentials at all: RFC 6750 §3.1 says answer with a bare challenge.
 struct MissingCredentials: Error {}
+
+/// A cookie-authenticated state change from an origin that is neither ours nor trusted.
+struct CrossSiteRequest: Error {}
 

@@ -7,9 +7,11 @@ extension Endpoints {
     var metadataRoutes: [Route] {
         let metadata = HTTPResponse.json(authorizationServerMetadata)
         let jwks = HTTPResponse.json(["keys": .array([])])
+        let openAPI = HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: Array(OpenAPIDocument.json.utf8))
         var routes = [
             Route(.GET, "/.well-known/oauth-authorization-server", .sync { _ in metadata }),
             Route(.GET, "/.well-known/jwks.json", .sync { _ in jwks }),
+            Route(.GET, "/openapi.json", .sync { _ in openAPI }),
             Route(.GET, "/healthz", .sync { _ in .json(["status": .string("ok")]) }),
             Route(.GET, "/readyz", async(.problem) { _ in
                 do {

@@ -1,3 +1,4 @@
+import Foundation
 import NIOHTTP1
 import TesseraAuth
 import TesseraJWT
@@ -26,8 +27,8 @@ extension Endpoints {
         return response
     }
 
-    /// JSON `{username, password, client_id?}` → the token pair, through the password grant of
-    /// a public client (the named one, or the configured login client).
+    /// JSON `{username, password, client_id?, scope?, session?}` → the token pair, through the
+    /// password grant of a public client; with `"session": true` also a new cookie session.
     private func login(_ request: HTTPRequest) async throws -> HTTPResponse {
         let body = try jsonBody(request)
         guard let username = body["username"]?.stringValue else { throw AuthError.invalidInputError(field: "username", detail: "username is required") }
@@ -35,6 +36,7 @@ extension Endpoints {
         guard let clientID = body["client_id"]?.stringValue ?? settings.loginClientID else {
             throw AuthError.invalidInputError(field: "client_id", detail: "client_id is required")
         }
+        let withCookie = body["session"] == .bool(true)
         let client: OAuthClient
         do {
             client = try await tokens.authenticateClient(id: clientID, secret: nil)
@@ -42,33 +44,65 @@ extension Endpoints {
             throw AuthError.invalidInputError(field: "client_id", detail: "client_id must name a public client")
         }
         do {
-            let issued = try await tokens.passwordGrant(client: client, username: username, password: password, scope: body["scope"]?.stringValue, ip: request.remoteIP)
-            return Self.tokenResponse(issued)
+            let issued = try await tokens.passwordGrant(client: client, username: username, password: password, scope: body["scope"]?.stringValue,
+                                                        ip: request.remoteIP, withCookie: withCookie)
+            var response = Self.tokenResponse(issued)
+            if let secret = issued.cookieSecret {
+                response.headers.add(name: "Set-Cookie", value: SessionCookie.set(secret, maxAge: tokens.policy.sessionAbsoluteTimeout))
+            }
+            return response
         } catch let error as AuthError where error.code == .invalidGrant {
             return .problem(.unauthorized, title: "Unauthorized", detail: "invalid username or password")
         }
     }
 
+    /// Who is calling: the bearer token's user and session, or else the session cookie's. A
+    /// cookie-authenticated state change must come from the issuer's origin or a trusted one
+    /// (CSRF defence on top of SameSite=Lax).
+    private func caller(_ request: HTTPRequest, changesState: Bool) async throws -> (userID: String, sessionID: String, viaCookie: Bool) {
+        if request.bearerToken != nil {
+            let claims = try bearer(request).claims
+            guard let sid = claims.sessionID, let subject = claims.subject else { throw AuthError(.invalidToken, "token has no user session") }
+            return (subject, sid, false)
+        }
+        guard let cookie = SessionCookie.value(in: request), let session = try await tokens.session(cookie: cookie) else {
+            throw MissingCredentials()
+        }
+        if changesState {
+            guard let origin = request.headers.first(name: "origin"), origin == issuerOrigin || settings.trustedOrigins.contains(origin) else {
+                throw CrossSiteRequest()
+            }
+        }
+        return (session.userID, session.id, true)
+    }
+
+    /// `scheme://host[:port]` of the issuer URL.
+    private var issuerOrigin: String {
+        guard let components = URLComponents(string: settings.issuer), let scheme = components.scheme, let host = components.host else { return settings.issuer }
+        return components.port.map { "\(scheme)://\(host):\($0)" } ?? "\(scheme)://\(host)"
+    }
+
     private func logout(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let claims = try bearer(request).claims
-        guard let sid = claims.sessionID else { throw AuthError(.invalidToken, "token has no session") }
-        try await tokens.logout(sessionID: sid)
-        return HTTPResponse(status: .noContent)
+        let caller = try await caller(request, changesState: true)
+        try await tokens.logout(sessionID: caller.sessionID)
+        var response = HTTPResponse(status: .noContent)
+        if caller.viaCookie { response.headers.add(name: "Set-Cookie", value: SessionCookie.clear) }
+        return response
     }
 
     private func logoutEverywhere(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let claims = try bearer(request).claims
-        guard claims.sessionID != nil, let subject = claims.subject else { throw AuthError(.invalidToken, "token has no user") }
-        try await tokens.logoutEverywhere(userID: subject)
-        return HTTPResponse(status: .noContent)
+        let caller = try await caller(request, changesState: true)
+        try await tokens.logoutEverywhere(userID: caller.userID)
+        var response = HTTPResponse(status: .noContent)
+        if caller.viaCookie { response.headers.add(name: "Set-Cookie", value: SessionCookie.clear) }
+        return response
     }
 
     private func me(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let claims = try bearer(request).claims
-        guard claims.sessionID != nil, let subject = claims.subject else { throw AuthError(.invalidToken, "token has no user") }
+        let caller = try await caller(request, changesState: false)
         let user: User
         do {
-            user = try await accounts.user(id: subject)
+            user = try await accounts.user(id: caller.userID)
         } catch let error as AuthError where error.code == .notFound {
             throw AuthError(.invalidToken, "user no longer exists")
         }

@@ -10,6 +10,9 @@ struct ErrorMapping: Sendable {
 
     func response(for error: any Error, style: ErrorStyle, request: HTTPRequest) -> HTTPResponse {
         if error is MissingCredentials { return .bearerChallenge(nil, status: .unauthorized) }
+        if error is CrossSiteRequest {
+            return .problem(.forbidden, title: "Forbidden", detail: "cookie-authenticated changes need an allowed Origin")
+        }
         if error is BasicAuthenticationFailed {
             var response = HTTPResponse.oauthError("invalid_client", description: "client authentication failed", status: .unauthorized)
             response.headers.replaceOrAdd(name: "WWW-Authenticate", value: #"Basic realm="tessera", charset="UTF-8""#)

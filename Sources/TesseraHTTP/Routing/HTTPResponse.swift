@@ -51,7 +51,8 @@ public struct HTTPResponse: Sendable {
             if let description { object["error_description"] = .string(description) }
             response = json(object, status: status)
         } else {
-            response = HTTPResponse(status: status)  // no credentials: a bare challenge (RFC 6750 §3.1)
+            // No credentials: a bare challenge without error information (RFC 6750 §3.1).
+            response = .problem(status, title: status.reasonPhrase)
         }
         response.headers.replaceOrAdd(name: "WWW-Authenticate", value: challenge)
         return response
