@@ -72,6 +72,7 @@ let package = Package(
                 "TesseraSQLite",
                 "TesseraPostgres",
                 "TesseraHTTP",
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -48,7 +48,8 @@ run() {
 
 # Tessera on CPU 0, SQLite, no access log or rate limit (they are measured elsewhere).
 cd "$work"
-export TESSERA_LOG_LEVEL=warning TESSERA_HTTP_RATE_LIMIT_PER_SECOND=0
+# One event loop thread each for tessera and the SwiftNIO peer: they run on one pinned core.
+export TESSERA_LOG_LEVEL=warning TESSERA_HTTP_RATE_LIMIT_PER_SECOND=0 TESSERA_HTTP_THREADS=1
 "$tessera" keys generate >/dev/null 2>&1
 printf 'load test password\n' | "$tessera" user add loadtest >/dev/null
 "$tessera" client add web --public --scope read >/dev/null
@@ -89,7 +90,7 @@ NGINX
 taskset -c 0 nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
 pids+=($!); nginx_pid=$!
 hello_port=$(free_port)
-taskset -c 0 "$hello" "$hello_port" &
+taskset -c 0 "$hello" "$hello_port" 1 &
 pids+=($!); hello_pid=$!
 until curl -sf "http://127.0.0.1:$nginx_port/" >/dev/null && curl -sf "http://127.0.0.1:$hello_port/" >/dev/null; do sleep 0.1; done
 

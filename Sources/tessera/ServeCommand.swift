@@ -2,6 +2,7 @@ import ArgumentParser
 import Configuration
 import Foundation
 import Logging
+import NIOPosix
 import Metrics
 import Prometheus
 import ServiceLifecycle
@@ -55,12 +56,14 @@ struct ServeCommand: AsyncParsableCommand {
         var serverConfiguration = HTTPServerConfiguration()
         serverConfiguration.hosts = settings.httpHosts
         serverConfiguration.port = settings.httpPort
-        let server = HTTPServer(application: application, configuration: serverConfiguration, logger: logger)
+        let group = settings.httpThreads == 0
+            ? MultiThreadedEventLoopGroup.singleton : MultiThreadedEventLoopGroup(numberOfThreads: settings.httpThreads)
+        let server = HTTPServer(application: application, configuration: serverConfiguration, logger: logger, group: group)
         let poller = RevocationPoller(tokens: tokens, interval: .seconds(settings.revocationPollSeconds), logger: logger)
-        let group = ServiceGroup(configuration: .init(
+        let services = ServiceGroup(configuration: .init(
             services: [.init(service: poller), .init(service: server)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        try await services.run()
         try? await store.close()
         logger.info("stopped")
     }

@@ -40,6 +40,8 @@ struct Settings {
     /// State-changing requests allowed per client IP: a burst, then a rate (0 turns it off).
     var rateLimitBurst: Int
     var rateLimitPerSecond: Int
+    /// Event loop threads (0: one per core).
+    var httpThreads: Int
 
     /// Built-in defaults: every key has one, so a missing key is never an error and a present
     /// key of the wrong type always is.
@@ -71,6 +73,7 @@ struct Settings {
         "log.level": "info",
         "http.rate_limit_burst": 20,
         "http.rate_limit_per_second": 10,
+        "http.threads": 0,
     ]
 
     static let defaultConfigFile = "Config/tessera.json"
@@ -135,6 +138,7 @@ struct Settings {
         logLevel = try config.requiredString(forKey: "log.level")
         rateLimitBurst = try config.requiredInt(forKey: "http.rate_limit_burst")
         rateLimitPerSecond = try config.requiredInt(forKey: "http.rate_limit_per_second")
+        httpThreads = try config.requiredInt(forKey: "http.threads")
         try validate()
     }
 
@@ -154,6 +158,7 @@ struct Settings {
         try require(!httpHosts.isEmpty, "http.hosts must name at least one address")
         try require((0...65535).contains(httpPort), "http.port must be 0-65535")
         try require((1...60).contains(revocationPollSeconds), "revocation.poll_seconds must be 1-60")
+        try require((0...256).contains(httpThreads), "http.threads must be 0-256 (0: one per core)")
         try require(rateLimitBurst >= 1 && rateLimitPerSecond >= 0, "http.rate_limit_burst must be at least 1 and http.rate_limit_per_second at least 0")
         try require(Logger.Level(rawValue: logLevel) != nil, "log.level must be trace, debug, info, notice, warning, error or critical")
     }

@@ -3,10 +3,11 @@ import NIOHTTP1
 import NIOPosix
 
 // The bare SwiftNIO peer for scripts/load.sh: HTTP/1.1 keep-alive, one fixed 16-byte JSON body
-// for every request, nothing else. Usage: HelloNIO PORT
+// for every request, nothing else. Usage: HelloNIO PORT [THREADS]
 
 let body = #"{"hello":"nio!"}"#
 let port = Int(CommandLine.arguments.dropFirst().first ?? "8081") ?? 8081
+let threads = CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 1 : System.coreCount
 
 final class HelloHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
@@ -35,7 +36,7 @@ final class HelloHandler: ChannelInboundHandler {
     }
 }
 
-let channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+let channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup(numberOfThreads: threads))
     .serverChannelOption(.backlog, value: 256)
     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
     .childChannelOption(.socketOption(.tcp_nodelay), value: 1)

@@ -1,17 +1,34 @@
 import Metrics
+import Synchronization
 
 /// Counts requests by route, method and status and records their latency (swift-metrics; the
 /// executable chooses the backend). Unmatched paths count under the route `unmatched`, so
-/// scanners cannot blow up the label set.
-public struct MetricsFilter: RequestFilter {
+/// scanners cannot blow up the label set. Metric handles are made once per label set and reused.
+public final class MetricsFilter: RequestFilter {
+    private struct Handles {
+        var counters: [String: Counter] = [:]
+        var timers: [String: Timer] = [:]
+    }
+
+    private let handles = Mutex(Handles())
+
     public init() {}
 
     public func after(_ request: HTTPRequest, _ response: inout HTTPResponse) {
-        let dimensions = [("route", request.route.isEmpty ? "unmatched" : request.route), ("method", request.method.rawValue),
-                          ("status", String(response.status.code))]
-        Counter(label: "tessera_http_requests_total", dimensions: dimensions).increment()
-        Timer(label: "tessera_http_request_duration_seconds", dimensions: Array(dimensions.prefix(2)))
-            .recordInterval(since: request.receivedAt)
+        let route = request.route.isEmpty ? "unmatched" : request.route
+        let method = request.method.rawValue, status = response.status.code
+        let (counter, timer) = handles.withLock { handles in
+            let counterKey = "\(route) \(method) \(status)", timerKey = "\(route) \(method)"
+            let counter = handles.counters[counterKey] ?? Counter(
+                label: "tessera_http_requests_total", dimensions: [("route", route), ("method", method), ("status", String(status))])
+            let timer = handles.timers[timerKey] ?? Timer(
+                label: "tessera_http_request_duration_seconds", dimensions: [("route", route), ("method", method)])
+            handles.counters[counterKey] = counter
+            handles.timers[timerKey] = timer
+            return (counter, timer)
+        }
+        counter.increment()
+        timer.recordInterval(since: request.receivedAt)
     }
 }
 

@@ -1,9 +1,14 @@
+import Synchronization
 import TesseraCrypto
 import TesseraJWT
 
 /// Keeps a sane incoming `X-Request-Id` (1-128 characters of `A-Z a-z 0-9 . _ -`), otherwise
-/// makes one, and echoes it on the response.
-public struct RequestIDFilter: RequestFilter {
+/// makes one, and echoes it on the response. Made ids are a random per-process prefix and a
+/// counter: unique, cheap, and not secret (they are for correlating logs).
+public final class RequestIDFilter: RequestFilter {
+    private let prefix = Base64URL.encode((try? SecureRandom.bytes(count: 6)) ?? [])
+    private let counter = Atomic<Int>(0)
+
     public init() {}
 
     public func before(_ request: inout HTTPRequest) -> HTTPResponse? {
@@ -12,7 +17,7 @@ public struct RequestIDFilter: RequestFilter {
         {
             request.requestID = incoming
         } else {
-            request.requestID = Base64URL.encode((try? SecureRandom.bytes(count: 12)) ?? [])
+            request.requestID = "\(prefix)-\(String(counter.add(1, ordering: .relaxed).newValue, radix: 36))"
         }
         return nil
     }

@@ -34,10 +34,13 @@ public struct HTTPRequest: Sendable {
     /// The bearer token of an `Authorization: Bearer …` header (RFC 6750 §2.1).
     public var bearerToken: String? {
         guard let value = headers.first(name: "authorization") else { return nil }
-        let parts = value.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let token = parts[1].trimmingCharacters(in: .whitespaces)
-        return token.isEmpty ? nil : token
+        // "Bearer" (any case), one or more spaces, the token; no Foundation on this hot path.
+        let utf8 = value.utf8
+        guard utf8.count > 7, utf8.prefix(6).elementsEqual("bearer".utf8, by: { $0 | 0x20 == $1 }) else { return nil }
+        let rest = utf8.dropFirst(6)
+        guard rest.first == UInt8(ascii: " ") else { return nil }
+        let token = rest.drop { $0 == UInt8(ascii: " ") }.prefix { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }
+        return token.isEmpty ? nil : String(Substring(token))
     }
 
     /// The media type of the body, lower-cased, without parameters.
