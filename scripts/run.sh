@@ -1,16 +1,9 @@
 #!/usr/bin/env bash
-# The README's first command: builds Tessera, creates a key ring on first use, then mints an
-# access token with the CLI and verifies it. Extra arguments go to `tessera token mint`.
+# The README's first command: builds Tessera and runs the service on its embedded defaults —
+# http://127.0.0.1:8080, SQLite in data/tessera.db, the key ring in data/keys.json (both created
+# on first start). Extra arguments go to `tessera serve` (e.g. --port 9000). Ctrl-C stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 swift build --product tessera
-tessera="$(swift build --show-bin-path)/tessera"
-if [ ! -f data/keys.json ] && [ -z "${TESSERA_KEYS_JWKS:-}" ]; then
-  "$tessera" keys generate >/dev/null
-fi
-token=$("$tessera" token mint --sub "${TESSERA_DEMO_SUBJECT:-alice}" --scope "read write" "$@")
-echo "minted: $("$tessera" token decode "$token" 2>/dev/null)"
-echo "verify: $("$tessera" token verify "$token")"
-echo "The token itself is on the next line; try: $tessera token verify <token>"
-echo "$token"
+exec "$(swift build --show-bin-path)/tessera" serve "$@"

@@ -5,28 +5,25 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need=()
-for package in libssl-dev pkg-config; do
-  dpkg -s "$package" >/dev/null 2>&1 || need+=("$package")
-done
-if [ "${#need[@]}" -gt 0 ]; then
-  echo "setup: installing ${need[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+# Installs the Debian packages named that are not installed yet.
+ensure_packages() {
+  local need=()
+  for package in "$@"; do
+    dpkg -s "$package" >/dev/null 2>&1 || need+=("$package")
+  done
+  if [ "${#need[@]}" -gt 0 ]; then
+    echo "setup: installing ${need[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  fi
+}
+
+ensure_packages libssl-dev pkg-config
 
 [ "${1:-}" = "--venv" ] || exit 0
 
 # The test suite's real clients and peers: curl and nginx (auth_request).
-need=()
-for package in curl nginx-light; do
-  dpkg -s "$package" >/dev/null 2>&1 || need+=("$package")
-done
-if [ "${#need[@]}" -gt 0 ]; then
-  echo "setup: installing ${need[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+ensure_packages curl nginx-light
 
 if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import jwt, passlib, pytest, authlib, requests, schemathesis' 2>/dev/null; then
   echo "setup: creating .venv with the interop clients"

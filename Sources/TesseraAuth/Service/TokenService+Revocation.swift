@@ -114,24 +114,29 @@ extension TokenService {
     /// Marks one session and its refresh tokens revoked, with an audit event. Returns the
     /// session, or nil if there is none; revoking twice is harmless.
     func revokeSession(_ tx: any AuthTransaction, id: String, at now: Int64, kind: AuditEvent.Kind, clientID: String?) async throws -> RevokedSession? {
-        guard var session = try await tx.session(id: id, forUpdate: true) else { return nil }
+        guard let session = try await tx.session(id: id, forUpdate: true) else { return nil }
         if session.revokedAt == nil {
-            session.revokedAt = now
-            try await tx.updateSession(session)
             try await tx.insertAuditEvent(AuditEvent(at: now, kind: kind, userID: session.userID, clientID: clientID, detail: "session \(id.prefix(8))"))
         }
-        try await tx.revokeRefreshTokens(sessionID: id, at: now)
+        return try await markRevoked(tx, session, at: now)
+    }
+
+    /// Marks a session (if not yet) and its refresh tokens revoked.
+    private func markRevoked(_ tx: any AuthTransaction, _ session: Session, at now: Int64) async throws -> RevokedSession {
+        if session.revokedAt == nil {
+            var revoked = session
+            revoked.revokedAt = now
+            try await tx.updateSession(revoked)
+        }
+        try await tx.revokeRefreshTokens(sessionID: session.id, at: now)
         return RevokedSession(id: session.id, absoluteExpiresAt: session.absoluteExpiresAt)
     }
 
     /// Revokes every session of a user except `except`; returns those revoked now.
     func revokeAllSessions(_ tx: any AuthTransaction, userID: String, except: String?, at now: Int64) async throws -> [RevokedSession] {
         var revoked: [RevokedSession] = []
-        for var session in try await tx.sessions(userID: userID) where session.id != except && session.revokedAt == nil {
-            session.revokedAt = now
-            try await tx.updateSession(session)
-            try await tx.revokeRefreshTokens(sessionID: session.id, at: now)
-            revoked.append(RevokedSession(id: session.id, absoluteExpiresAt: session.absoluteExpiresAt))
+        for session in try await tx.sessions(userID: userID) where session.id != except && session.revokedAt == nil {
+            revoked.append(try await markRevoked(tx, session, at: now))
         }
         return revoked
     }

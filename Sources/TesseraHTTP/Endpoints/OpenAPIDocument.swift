@@ -163,6 +163,124 @@ enum OpenAPIDocument {
      }
     }
    }
+  },
+  "responses": {
+   "OAuthError": {
+    "description": "RFC 6749 §5.2 error",
+    "content": {
+     "application/json": {
+      "schema": {
+       "$ref": "#/components/schemas/OAuthError"
+      }
+     }
+    }
+   },
+   "TooManyRequests": {
+    "description": "rate limited or throttled; see Retry-After",
+    "headers": {
+     "Retry-After": {
+      "schema": {
+       "type": "string"
+      }
+     }
+    },
+    "content": {
+     "application/problem+json": {
+      "schema": {
+       "$ref": "#/components/schemas/Problem"
+      }
+     },
+     "application/json": {
+      "schema": {
+       "$ref": "#/components/schemas/OAuthError"
+      }
+     }
+    }
+   },
+   "Unavailable": {
+    "description": "store unreachable or hashing queue full; see Retry-After",
+    "headers": {
+     "Retry-After": {
+      "schema": {
+       "type": "string"
+      }
+     }
+    },
+    "content": {
+     "application/problem+json": {
+      "schema": {
+       "$ref": "#/components/schemas/Problem"
+      }
+     }
+    }
+   },
+   "Unauthorized": {
+    "description": "missing, invalid, expired or revoked access token (RFC 6750 §3)",
+    "headers": {
+     "WWW-Authenticate": {
+      "schema": {
+       "type": "string"
+      }
+     }
+    },
+    "content": {
+     "application/json": {
+      "schema": {
+       "$ref": "#/components/schemas/OAuthError"
+      }
+     },
+     "application/problem+json": {
+      "schema": {
+       "$ref": "#/components/schemas/Problem"
+      }
+     }
+    }
+   },
+   "InvalidField": {
+    "description": "invalid field",
+    "content": {
+     "application/problem+json": {
+      "schema": {
+       "$ref": "#/components/schemas/Problem"
+      }
+     }
+    }
+   },
+   "Forbidden": {
+    "description": "insufficient_scope, or a cookie-authenticated change from a foreign origin",
+    "content": {
+     "application/json": {
+      "schema": {
+       "$ref": "#/components/schemas/OAuthError"
+      }
+     },
+     "application/problem+json": {
+      "schema": {
+       "$ref": "#/components/schemas/Problem"
+      }
+     }
+    }
+   },
+   "UserNotFound": {
+    "description": "no such user",
+    "content": {
+     "application/problem+json": {
+      "schema": {
+       "$ref": "#/components/schemas/Problem"
+      }
+     }
+    }
+   },
+   "UsernameTaken": {
+    "description": "username taken",
+    "content": {
+     "application/problem+json": {
+      "schema": {
+       "$ref": "#/components/schemas/Problem"
+      }
+     }
+    }
+   }
   }
  },
  "paths": {
@@ -228,63 +346,16 @@ enum OpenAPIDocument {
       }
      },
      "400": {
-      "description": "RFC 6749 §5.2 error",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/OAuthError"
-        }
-       }
-      }
+      "$ref": "#/components/responses/OAuthError"
      },
      "401": {
-      "description": "RFC 6749 §5.2 error",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/OAuthError"
-        }
-       }
-      }
+      "$ref": "#/components/responses/OAuthError"
      },
      "429": {
-      "description": "rate limited or throttled; see Retry-After",
-      "headers": {
-       "Retry-After": {
-        "schema": {
-         "type": "string"
-        }
-       }
-      },
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       },
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/OAuthError"
-        }
-       }
-      }
+      "$ref": "#/components/responses/TooManyRequests"
      },
      "503": {
-      "description": "store unreachable or hashing queue full; see Retry-After",
-      "headers": {
-       "Retry-After": {
-        "schema": {
-         "type": "string"
-        }
-       }
-      },
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Unavailable"
      }
     }
    }
@@ -330,63 +401,16 @@ enum OpenAPIDocument {
       "description": "revoked, or unknown"
      },
      "400": {
-      "description": "RFC 6749 §5.2 error",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/OAuthError"
-        }
-       }
-      }
+      "$ref": "#/components/responses/OAuthError"
      },
      "401": {
-      "description": "RFC 6749 §5.2 error",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/OAuthError"
-        }
-       }
-      }
+      "$ref": "#/components/responses/OAuthError"
      },
      "429": {
-      "description": "rate limited or throttled; see Retry-After",
-      "headers": {
-       "Retry-After": {
-        "schema": {
-         "type": "string"
-        }
-       }
-      },
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       },
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/OAuthError"
-        }
-       }
-      }
+      "$ref": "#/components/responses/TooManyRequests"
      },
      "503": {
-      "description": "store unreachable or hashing queue full; see Retry-After",
-      "headers": {
-       "Retry-After": {
-        "schema": {
-         "type": "string"
-        }
-       }
-      },
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Unavailable"
      }
     }
    }
@@ -438,63 +462,16 @@ enum OpenAPIDocument {
       }
      },
      "400": {
-      "description": "RFC 6749 §5.2 error",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/OAuthError"
-        }
-       }
-      }
+      "$ref": "#/components/responses/OAuthError"
      },
      "401": {
-      "description": "RFC 6749 §5.2 error",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/OAuthError"
-        }
-       }
-      }
+      "$ref": "#/components/responses/OAuthError"
      },
      "429": {
-      "description": "rate limited or throttled; see Retry-After",
-      "headers": {
-       "Retry-After": {
-        "schema": {
-         "type": "string"
-        }
-       }
-      },
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       },
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/OAuthError"
-        }
-       }
-      }
+      "$ref": "#/components/responses/TooManyRequests"
      },
      "503": {
-      "description": "store unreachable or hashing queue full; see Retry-After",
-      "headers": {
-       "Retry-After": {
-        "schema": {
-         "type": "string"
-        }
-       }
-      },
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Unavailable"
      }
     }
    }
@@ -536,26 +513,7 @@ enum OpenAPIDocument {
       }
      },
      "401": {
-      "description": "missing, invalid, expired or revoked access token (RFC 6750 §3)",
-      "headers": {
-       "WWW-Authenticate": {
-        "schema": {
-         "type": "string"
-        }
-       }
-      },
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/OAuthError"
-        }
-       },
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Unauthorized"
      }
     }
    }
@@ -633,53 +591,13 @@ enum OpenAPIDocument {
       }
      },
      "422": {
-      "description": "invalid field",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/InvalidField"
      },
      "429": {
-      "description": "rate limited or throttled; see Retry-After",
-      "headers": {
-       "Retry-After": {
-        "schema": {
-         "type": "string"
-        }
-       }
-      },
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       },
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/OAuthError"
-        }
-       }
-      }
+      "$ref": "#/components/responses/TooManyRequests"
      },
      "503": {
-      "description": "store unreachable or hashing queue full; see Retry-After",
-      "headers": {
-       "Retry-After": {
-        "schema": {
-         "type": "string"
-        }
-       }
-      },
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Unavailable"
      }
     }
    }
@@ -700,41 +618,10 @@ enum OpenAPIDocument {
       "description": "logged out"
      },
      "401": {
-      "description": "missing, invalid, expired or revoked access token (RFC 6750 §3)",
-      "headers": {
-       "WWW-Authenticate": {
-        "schema": {
-         "type": "string"
-        }
-       }
-      },
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/OAuthError"
-        }
-       },
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Unauthorized"
      },
      "403": {
-      "description": "insufficient_scope, or a cookie-authenticated change from a foreign origin",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/OAuthError"
-        }
-       },
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Forbidden"
      },
      "404": {
       "description": "session gone",
@@ -747,43 +634,10 @@ enum OpenAPIDocument {
       }
      },
      "429": {
-      "description": "rate limited or throttled; see Retry-After",
-      "headers": {
-       "Retry-After": {
-        "schema": {
-         "type": "string"
-        }
-       }
-      },
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       },
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/OAuthError"
-        }
-       }
-      }
+      "$ref": "#/components/responses/TooManyRequests"
      },
      "503": {
-      "description": "store unreachable or hashing queue full; see Retry-After",
-      "headers": {
-       "Retry-After": {
-        "schema": {
-         "type": "string"
-        }
-       }
-      },
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Unavailable"
      }
     }
    }
@@ -804,80 +658,16 @@ enum OpenAPIDocument {
       "description": "logged out everywhere"
      },
      "401": {
-      "description": "missing, invalid, expired or revoked access token (RFC 6750 §3)",
-      "headers": {
-       "WWW-Authenticate": {
-        "schema": {
-         "type": "string"
-        }
-       }
-      },
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/OAuthError"
-        }
-       },
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Unauthorized"
      },
      "403": {
-      "description": "insufficient_scope, or a cookie-authenticated change from a foreign origin",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/OAuthError"
-        }
-       },
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Forbidden"
      },
      "429": {
-      "description": "rate limited or throttled; see Retry-After",
-      "headers": {
-       "Retry-After": {
-        "schema": {
-         "type": "string"
-        }
-       }
-      },
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       },
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/OAuthError"
-        }
-       }
-      }
+      "$ref": "#/components/responses/TooManyRequests"
      },
      "503": {
-      "description": "store unreachable or hashing queue full; see Retry-After",
-      "headers": {
-       "Retry-After": {
-        "schema": {
-         "type": "string"
-        }
-       }
-      },
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Unavailable"
      }
     }
    }
@@ -905,43 +695,10 @@ enum OpenAPIDocument {
       }
      },
      "401": {
-      "description": "missing, invalid, expired or revoked access token (RFC 6750 §3)",
-      "headers": {
-       "WWW-Authenticate": {
-        "schema": {
-         "type": "string"
-        }
-       }
-      },
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/OAuthError"
-        }
-       },
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Unauthorized"
      },
      "503": {
-      "description": "store unreachable or hashing queue full; see Retry-After",
-      "headers": {
-       "Retry-After": {
-        "schema": {
-         "type": "string"
-        }
-       }
-      },
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Unavailable"
      }
     }
    }
@@ -986,110 +743,25 @@ enum OpenAPIDocument {
       }
      },
      "401": {
-      "description": "missing, invalid, expired or revoked access token (RFC 6750 §3)",
-      "headers": {
-       "WWW-Authenticate": {
-        "schema": {
-         "type": "string"
-        }
-       }
-      },
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/OAuthError"
-        }
-       },
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Unauthorized"
      },
      "403": {
-      "description": "insufficient_scope, or a cookie-authenticated change from a foreign origin",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/OAuthError"
-        }
-       },
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Forbidden"
      },
      "404": {
-      "description": "no such user",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/UserNotFound"
      },
      "409": {
-      "description": "username taken",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/UsernameTaken"
      },
      "422": {
-      "description": "invalid field",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/InvalidField"
      },
      "429": {
-      "description": "rate limited or throttled; see Retry-After",
-      "headers": {
-       "Retry-After": {
-        "schema": {
-         "type": "string"
-        }
-       }
-      },
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       },
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/OAuthError"
-        }
-       }
-      }
+      "$ref": "#/components/responses/TooManyRequests"
      },
      "503": {
-      "description": "store unreachable or hashing queue full; see Retry-After",
-      "headers": {
-       "Retry-After": {
-        "schema": {
-         "type": "string"
-        }
-       }
-      },
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Unavailable"
      }
     }
    },
@@ -1143,110 +815,25 @@ enum OpenAPIDocument {
       }
      },
      "401": {
-      "description": "missing, invalid, expired or revoked access token (RFC 6750 §3)",
-      "headers": {
-       "WWW-Authenticate": {
-        "schema": {
-         "type": "string"
-        }
-       }
-      },
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/OAuthError"
-        }
-       },
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Unauthorized"
      },
      "403": {
-      "description": "insufficient_scope, or a cookie-authenticated change from a foreign origin",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/OAuthError"
-        }
-       },
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Forbidden"
      },
      "404": {
-      "description": "no such user",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/UserNotFound"
      },
      "409": {
-      "description": "username taken",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/UsernameTaken"
      },
      "422": {
-      "description": "invalid field",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/InvalidField"
      },
      "429": {
-      "description": "rate limited or throttled; see Retry-After",
-      "headers": {
-       "Retry-After": {
-        "schema": {
-         "type": "string"
-        }
-       }
-      },
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       },
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/OAuthError"
-        }
-       }
-      }
+      "$ref": "#/components/responses/TooManyRequests"
      },
      "503": {
-      "description": "store unreachable or hashing queue full; see Retry-After",
-      "headers": {
-       "Retry-After": {
-        "schema": {
-         "type": "string"
-        }
-       }
-      },
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Unavailable"
      }
     }
    }
@@ -1283,110 +870,25 @@ enum OpenAPIDocument {
       }
      },
      "401": {
-      "description": "missing, invalid, expired or revoked access token (RFC 6750 §3)",
-      "headers": {
-       "WWW-Authenticate": {
-        "schema": {
-         "type": "string"
-        }
-       }
-      },
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/OAuthError"
-        }
-       },
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Unauthorized"
      },
      "403": {
-      "description": "insufficient_scope, or a cookie-authenticated change from a foreign origin",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/OAuthError"
-        }
-       },
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Forbidden"
      },
      "404": {
-      "description": "no such user",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/UserNotFound"
      },
      "409": {
-      "description": "username taken",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/UsernameTaken"
      },
      "422": {
-      "description": "invalid field",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/InvalidField"
      },
      "429": {
-      "description": "rate limited or throttled; see Retry-After",
-      "headers": {
-       "Retry-After": {
-        "schema": {
-         "type": "string"
-        }
-       }
-      },
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       },
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/OAuthError"
-        }
-       }
-      }
+      "$ref": "#/components/responses/TooManyRequests"
      },
      "503": {
-      "description": "store unreachable or hashing queue full; see Retry-After",
-      "headers": {
-       "Retry-After": {
-        "schema": {
-         "type": "string"
-        }
-       }
-      },
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Unavailable"
      }
     }
    },
@@ -1436,110 +938,25 @@ enum OpenAPIDocument {
       }
      },
      "401": {
-      "description": "missing, invalid, expired or revoked access token (RFC 6750 §3)",
-      "headers": {
-       "WWW-Authenticate": {
-        "schema": {
-         "type": "string"
-        }
-       }
-      },
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/OAuthError"
-        }
-       },
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Unauthorized"
      },
      "403": {
-      "description": "insufficient_scope, or a cookie-authenticated change from a foreign origin",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/OAuthError"
-        }
-       },
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Forbidden"
      },
      "404": {
-      "description": "no such user",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/UserNotFound"
      },
      "409": {
-      "description": "username taken",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/UsernameTaken"
      },
      "422": {
-      "description": "invalid field",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/InvalidField"
      },
      "429": {
-      "description": "rate limited or throttled; see Retry-After",
-      "headers": {
-       "Retry-After": {
-        "schema": {
-         "type": "string"
-        }
-       }
-      },
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       },
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/OAuthError"
-        }
-       }
-      }
+      "$ref": "#/components/responses/TooManyRequests"
      },
      "503": {
-      "description": "store unreachable or hashing queue full; see Retry-After",
-      "headers": {
-       "Retry-After": {
-        "schema": {
-         "type": "string"
-        }
-       }
-      },
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Unavailable"
      }
     }
    },
@@ -1589,110 +1006,25 @@ enum OpenAPIDocument {
       }
      },
      "401": {
-      "description": "missing, invalid, expired or revoked access token (RFC 6750 §3)",
-      "headers": {
-       "WWW-Authenticate": {
-        "schema": {
-         "type": "string"
-        }
-       }
-      },
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/OAuthError"
-        }
-       },
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Unauthorized"
      },
      "403": {
-      "description": "insufficient_scope, or a cookie-authenticated change from a foreign origin",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/OAuthError"
-        }
-       },
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Forbidden"
      },
      "404": {
-      "description": "no such user",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/UserNotFound"
      },
      "409": {
-      "description": "username taken",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/UsernameTaken"
      },
      "422": {
-      "description": "invalid field",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/InvalidField"
      },
      "429": {
-      "description": "rate limited or throttled; see Retry-After",
-      "headers": {
-       "Retry-After": {
-        "schema": {
-         "type": "string"
-        }
-       }
-      },
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       },
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/OAuthError"
-        }
-       }
-      }
+      "$ref": "#/components/responses/TooManyRequests"
      },
      "503": {
-      "description": "store unreachable or hashing queue full; see Retry-After",
-      "headers": {
-       "Retry-After": {
-        "schema": {
-         "type": "string"
-        }
-       }
-      },
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Unavailable"
      }
     }
    },
@@ -1710,110 +1042,25 @@ enum OpenAPIDocument {
       "description": "deleted"
      },
      "401": {
-      "description": "missing, invalid, expired or revoked access token (RFC 6750 §3)",
-      "headers": {
-       "WWW-Authenticate": {
-        "schema": {
-         "type": "string"
-        }
-       }
-      },
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/OAuthError"
-        }
-       },
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Unauthorized"
      },
      "403": {
-      "description": "insufficient_scope, or a cookie-authenticated change from a foreign origin",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/OAuthError"
-        }
-       },
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Forbidden"
      },
      "404": {
-      "description": "no such user",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/UserNotFound"
      },
      "409": {
-      "description": "username taken",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/UsernameTaken"
      },
      "422": {
-      "description": "invalid field",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/InvalidField"
      },
      "429": {
-      "description": "rate limited or throttled; see Retry-After",
-      "headers": {
-       "Retry-After": {
-        "schema": {
-         "type": "string"
-        }
-       }
-      },
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       },
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/OAuthError"
-        }
-       }
-      }
+      "$ref": "#/components/responses/TooManyRequests"
      },
      "503": {
-      "description": "store unreachable or hashing queue full; see Retry-After",
-      "headers": {
-       "Retry-After": {
-        "schema": {
-         "type": "string"
-        }
-       }
-      },
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Unavailable"
      }
     }
    }
@@ -1872,63 +1119,16 @@ enum OpenAPIDocument {
       }
      },
      "409": {
-      "description": "username taken",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/UsernameTaken"
      },
      "422": {
-      "description": "invalid field",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/InvalidField"
      },
      "429": {
-      "description": "rate limited or throttled; see Retry-After",
-      "headers": {
-       "Retry-After": {
-        "schema": {
-         "type": "string"
-        }
-       }
-      },
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       },
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/OAuthError"
-        }
-       }
-      }
+      "$ref": "#/components/responses/TooManyRequests"
      },
      "503": {
-      "description": "store unreachable or hashing queue full; see Retry-After",
-      "headers": {
-       "Retry-After": {
-        "schema": {
-         "type": "string"
-        }
-       }
-      },
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Unavailable"
      }
     }
    }
@@ -2014,21 +1214,7 @@ enum OpenAPIDocument {
       }
      },
      "503": {
-      "description": "store unreachable or hashing queue full; see Retry-After",
-      "headers": {
-       "Retry-After": {
-        "schema": {
-         "type": "string"
-        }
-       }
-      },
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Unavailable"
      }
     }
    }

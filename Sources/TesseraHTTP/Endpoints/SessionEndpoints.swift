@@ -83,16 +83,21 @@ extension Endpoints {
     }
 
     private func logout(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let caller = try await caller(request, changesState: true)
-        try await tokens.logout(sessionID: caller.sessionID)
-        var response = HTTPResponse(status: .noContent)
-        if caller.viaCookie { response.headers.add(name: "Set-Cookie", value: SessionCookie.clear) }
-        return response
+        try await endSessions(request, everywhere: false)
     }
 
     private func logoutEverywhere(_ request: HTTPRequest) async throws -> HTTPResponse {
+        try await endSessions(request, everywhere: true)
+    }
+
+    /// Ends the caller's session (or all of the user's), clearing the cookie if it was used.
+    private func endSessions(_ request: HTTPRequest, everywhere: Bool) async throws -> HTTPResponse {
         let caller = try await caller(request, changesState: true)
-        try await tokens.logoutEverywhere(userID: caller.userID)
+        if everywhere {
+            try await tokens.logoutEverywhere(userID: caller.userID)
+        } else {
+            try await tokens.logout(sessionID: caller.sessionID)
+        }
         var response = HTTPResponse(status: .noContent)
         if caller.viaCookie { response.headers.add(name: "Set-Cookie", value: SessionCookie.clear) }
         return response
