@@ -1,85 +1,96 @@
 import Foundation
-import Dispatch
 import Metrics
-import Synchronization
 
-/// Runs password hashing off the caller's thread, at most `width` at a time, with a bounded
-/// queue: when `maximumQueued` callers already wait, new work is refused with `overloaded` (and
-/// a retry hint) instead of growing latency without bound.
+/// Runs password hashing on its own threads, `width` of them, with a bounded queue: when
+/// `maximumQueued` jobs already wait, new work is refused with `overloaded` (and a retry hint)
+/// instead of growing latency without bound.
+///
+/// The threads run at a lower scheduling priority (nice 10), so a burst of logins cannot starve
+/// the event loops that verify tokens: hashing takes the CPU time they leave.
 public final class PasswordHashingPool: Sendable {
-    private struct State {
-        var running = 0
-        var waiting: [CheckedContinuation<Void, Never>] = []
-    }
-
     /// How many hashes run at once (default: the number of cores).
     public let width: Int
-    /// How many callers may wait for a slot.
+    /// How many jobs may wait for a thread.
     public let maximumQueued: Int
-    private let state = Mutex(State())
-    private let queue = DispatchQueue(label: "tessera.password-hashing", attributes: .concurrent)
-    private let depthGauge = Gauge(label: "tessera_hashing_queue_depth")
+    private let queue: JobQueue
 
-    /// A pool of `width` workers and a queue of `maximumQueued`.
-    public init(width: Int = ProcessInfo.processInfo.activeProcessorCount, maximumQueued: Int = 64) {
+    /// A pool of `width` threads at nice `niceness` and a queue of `maximumQueued`.
+    public init(width: Int = ProcessInfo.processInfo.activeProcessorCount, maximumQueued: Int = 64, niceness: Int32 = 10) {
         self.width = max(1, width)
         self.maximumQueued = maximumQueued
+        queue = JobQueue()
+        for index in 0..<self.width {
+            let thread = Thread { [queue] in
+                // On Linux, PRIO_PROCESS with who 0 sets the calling thread's nice value only.
+                setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness)
+                queue.work()
+            }
+            thread.name = "tessera-hash-\(index)"
+            thread.start()
+        }
     }
 
-    /// Callers waiting for a slot now (for metrics).
-    public var queueDepth: Int { state.withLock { $0.waiting.count } }
+    deinit { queue.stop() }
 
-    /// Runs `work` on a hashing thread once a slot is free.
+    /// Jobs waiting for a thread now (for metrics).
+    public var queueDepth: Int { queue.depth }
+
+    /// Runs `work` on a hashing thread.
     public func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await acquire()
-        defer { release() }
-        return try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: Result { try work() }) }
-        }
-    }
-
-    private func acquire() async throws {
-        enum Decision { case go, wait, refuse }
-        let decision: Decision = state.withLock { state in
-            if state.running < width {
-                state.running += 1
-                return .go
-            }
-            return state.waiting.count < maximumQueued ? .wait : .refuse
-        }
-        switch decision {
-        case .go:
-            return
-        case .refuse:
-            Counter(label: "tessera_hashing_refused_total").increment()
-            throw AuthError(.overloaded, "password hashing queue is full", retryAfter: 1)
-        case .wait:
-            await withCheckedContinuation { continuation in
-                let runNow = state.withLock { state in
-                    // A slot may have been freed between the decision and now.
-                    if state.running < width {
-                        state.running += 1
-                        return true
-                    }
-                    state.waiting.append(continuation)
-                    depthGauge.record(state.waiting.count)
-                    return false
-                }
-                if runNow { continuation.resume() }
+        try await withCheckedThrowingContinuation { continuation in
+            let accepted = queue.submit(limit: maximumQueued) { continuation.resume(with: Result { try work() }) }
+            if !accepted {
+                Counter(label: "tessera_hashing_refused_total").increment()
+                continuation.resume(throwing: AuthError(.overloaded, "password hashing queue is full", retryAfter: 1))
             }
         }
     }
+}
 
-    private func release() {
-        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            if state.waiting.isEmpty {
-                state.running -= 1
-                return nil
+/// The jobs and the condition the hashing threads wait on.
+private final class JobQueue: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var jobs: [@Sendable () -> Void] = []  // guarded by condition
+    private var stopping = false                   // guarded by condition
+    private let depthGauge = Gauge(label: "tessera_hashing_queue_depth")
+
+    var depth: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return jobs.count
+    }
+
+    /// Queues `job` unless `limit` jobs already wait.
+    func submit(limit: Int, _ job: @escaping @Sendable () -> Void) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard jobs.count < limit else { return false }
+        jobs.append(job)
+        depthGauge.record(jobs.count)
+        condition.signal()
+        return true
+    }
+
+    /// A hashing thread's loop: take a job, run it, until stopped.
+    func work() {
+        while true {
+            condition.lock()
+            while jobs.isEmpty && !stopping { condition.wait() }
+            if jobs.isEmpty && stopping {
+                condition.unlock()
+                return
             }
-            let next = state.waiting.removeFirst()  // the slot passes straight to the next waiter
-            depthGauge.record(state.waiting.count)
-            return next
+            let job = jobs.removeFirst()
+            depthGauge.record(jobs.count)
+            condition.unlock()
+            job()
         }
-        next?.resume()
+    }
+
+    func stop() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        condition.unlock()
     }
 }

@@ -68,7 +68,7 @@ _ = try await raw.query("CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER
 _ = try await raw.query("INSERT INTO counter VALUES (1, 0)", [])
 let sqliteCount = 2000
 let sqliteUpdate = try await rate(sqliteCount) { _ = try await raw.query("UPDATE counter SET n = n + 1 WHERE id = 1", []) }
-try await raw.close()
+await raw.close()
 let sqliteStore = try await SQLiteAuthStore.open(path: directory.appendingPathComponent("tessera.db").path)
 let sqlite = try await tokenRates(sqliteStore, label: "sqlite", count: sqliteCount)
 try await sqliteStore.close()
