@@ -137,6 +137,17 @@ struct LiveServerTests {
         }
     }
 
+    @Test("an idle keep-alive connection is closed after the idle timeout")
+    func idleTimeout() async throws {
+        try await Self.withServer({ $0.idleTimeout = .milliseconds(300) }) { port, _ in
+            let client = try RawClient(port: port)
+            defer { client.close() }
+            client.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(client.responses(1).count == 1)
+            #expect(client.isClosedByPeer())
+        }
+    }
+
     @Test("connections beyond the limit are closed at once")
     func connectionLimit() async throws {
         try await Self.withServer({ $0.maximumConnections = 1 }) { port, _ in

@@ -45,7 +45,7 @@ final class HTTPRequestHandler: ChannelInboundHandler {
             body += chunk.readBytes(length: chunk.readableBytes) ?? []
             state = .reading(head, body)
         case (.end, .reading(let head, let body)):
-            context.triggerUserOutboundEvent(ReadTimeoutHandler.RequestComplete(), promise: nil)
+            context.triggerUserOutboundEvent(ConnectionTimeoutHandler.RequestComplete(), promise: nil)
             state = .responding
             respond(context, head: head, body: body)
         default:
@@ -74,6 +74,7 @@ final class HTTPRequestHandler: ChannelInboundHandler {
         if closeAfterResponse { response.headers.replaceOrAdd(name: "Connection", value: "close") }
         send(context, response, version: version)
         state = .idle
+        context.triggerUserOutboundEvent(ConnectionTimeoutHandler.ResponseComplete(), promise: nil)
     }
 
     private func reject(_ context: ChannelHandlerContext, _ status: HTTPResponseStatus, version: HTTPVersion) {
@@ -102,8 +103,6 @@ final class HTTPRequestHandler: ChannelInboundHandler {
         case is ChannelShouldQuiesceEvent:
             // Shutting down: finish the request in hand, then close.
             closeAfterResponse = true
-            if case .idle = state { context.close(promise: nil) }
-        case let idle as IdleStateHandler.IdleStateEvent where idle == .all:
             if case .idle = state { context.close(promise: nil) }
         default:
             context.fireUserInboundEventTriggered(event)

@@ -87,10 +87,8 @@ public final class HTTPServer: Service, Sendable {
                         return
                     }
                     let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(ReadTimeoutHandler(timeout: configuration.readTimeout))
+                    try sync.addHandler(ConnectionTimeoutHandler(readTimeout: configuration.readTimeout, idleTimeout: configuration.idleTimeout))
                     try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)
-                    let idle = configuration.idleTimeout
-                    try sync.addHandler(IdleStateHandler(allTimeout: .seconds(idle.components.seconds)))
                     try sync.addHandler(HTTPRequestHandler(application: application, configuration: configuration))
                 }
             }

@@ -10,7 +10,7 @@ public struct HTTPServerConfiguration: Sendable {
     public var maximumBodyBytes = 64 * 1024
     /// Open connections; more are closed as soon as they are accepted.
     public var maximumConnections = 1024
-    /// A keep-alive connection idle this long is closed.
+    /// A keep-alive connection with no request in progress and no traffic this long is closed.
     public var idleTimeout: Duration = .seconds(60)
     /// A request must arrive completely within this time of its first byte, or 408 and close
     /// (slowloris).
