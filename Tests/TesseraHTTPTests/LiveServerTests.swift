@@ -11,18 +11,33 @@ import Testing
 struct RawClient {
     let fd: Int32
 
-    init(port: Int) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    /// Connects to 127.0.0.1, or to ::1 when `ipv6`.
+    init(port: Int, ipv6: Bool = false) throws {
+        fd = socket(ipv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var timeout = timeval(tv_sec: 15, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        let result: Int32
+        if ipv6 {
+            var address = sockaddr_in6()
+            address.sin6_family = sa_family_t(AF_INET6)
+            address.sin6_port = in_port_t(UInt16(port).bigEndian)
+            address.sin6_addr = in6addr_loopback
+            result = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+            }
+        } else {
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            result = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
         }
-        guard result == 0 else { throw POSIXError(.ECONNREFUSED) }
+        guard result == 0 else {
+            Glibc.close(fd)
+            throw POSIXError(.ECONNREFUSED)
+        }
     }
 
     func send(_ text: String) {
@@ -134,6 +149,39 @@ struct LiveServerTests {
             client.send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
             #expect(client.responses(1).first?.hasPrefix("HTTP/1.1 408") == true)
             #expect(client.isClosedByPeer())
+        }
+    }
+
+    @Test("IPv4 and IPv6 listeners on one port")
+    func dualStack() async throws {
+        try await Self.withServer({ $0.hosts = ["127.0.0.1", "::1"] }) { port, _ in
+            for ipv6 in [false, true] {
+                let client = try RawClient(port: port, ipv6: ipv6)
+                defer { client.close() }
+                client.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                #expect(client.responses(1).first?.hasPrefix("HTTP/1.1 200") == true, "ipv6: \(ipv6)")
+            }
+        }
+    }
+
+    @Test("CORS preflight and actual requests, allowed and refused origins, and cookie attributes, over a socket")
+    func corsAndCookieLive() async throws {
+        try await Self.withServer { port, harness in
+            _ = try await harness.seed()
+            let client = try RawClient(port: port)
+            defer { client.close() }
+            client.send("OPTIONS /v1/login HTTP/1.1\r\nHost: x\r\nOrigin: https://app.example\r\nAccess-Control-Request-Method: POST\r\n\r\n")
+            let allowed = client.responses(1).first ?? ""
+            #expect(allowed.hasPrefix("HTTP/1.1 204") && allowed.contains("Access-Control-Allow-Origin: https://app.example"))
+            client.send("OPTIONS /v1/login HTTP/1.1\r\nHost: x\r\nOrigin: https://evil.example\r\nAccess-Control-Request-Method: POST\r\n\r\n")
+            let refused = client.responses(1).first ?? ""
+            #expect(refused.hasPrefix("HTTP/1.1 204") && !refused.contains("Access-Control-Allow"))
+            let body = #"{"username":"alice","password":"correct horse battery staple","session":true}"#
+            client.send("POST /v1/login HTTP/1.1\r\nHost: x\r\nOrigin: https://app.example\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+            let login = client.responses(1).first ?? ""
+            #expect(login.hasPrefix("HTTP/1.1 200") && login.contains("Access-Control-Allow-Credentials: true"))
+            let cookie = login.split(separator: "\r\n").first { $0.hasPrefix("Set-Cookie:") } ?? ""
+            #expect(cookie.contains("__Host-tessera_session=") && cookie.contains("; Path=/; Secure; HttpOnly; SameSite=Lax"))
         }
     }
 
