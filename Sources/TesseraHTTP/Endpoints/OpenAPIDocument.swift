@@ -280,6 +280,43 @@ enum OpenAPIDocument {
       }
      }
     }
+   },
+   "UserUpdated": {
+    "description": "updated",
+    "content": {
+     "application/json": {
+      "schema": {
+       "$ref": "#/components/schemas/User"
+      }
+     }
+    }
+   }
+  },
+  "requestBodies": {
+   "UserUpdate": {
+    "required": true,
+    "content": {
+     "application/json": {
+      "schema": {
+       "type": "object",
+       "properties": {
+        "username": {
+         "type": "string"
+        },
+        "password": {
+         "type": "string"
+        },
+        "status": {
+         "type": "string",
+         "enum": [
+          "active",
+          "disabled"
+         ]
+        }
+       }
+      }
+     }
+    }
    }
   }
  },
@@ -902,40 +939,11 @@ enum OpenAPIDocument {
      }
     ],
     "requestBody": {
-     "required": true,
-     "content": {
-      "application/json": {
-       "schema": {
-        "type": "object",
-        "properties": {
-         "username": {
-          "type": "string"
-         },
-         "password": {
-          "type": "string"
-         },
-         "status": {
-          "type": "string",
-          "enum": [
-           "active",
-           "disabled"
-          ]
-         }
-        }
-       }
-      }
-     }
+     "$ref": "#/components/requestBodies/UserUpdate"
     },
     "responses": {
      "200": {
-      "description": "updated",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/User"
-        }
-       }
-      }
+      "$ref": "#/components/responses/UserUpdated"
      },
      "401": {
       "$ref": "#/components/responses/Unauthorized"
@@ -970,40 +978,11 @@ enum OpenAPIDocument {
      }
     ],
     "requestBody": {
-     "required": true,
-     "content": {
-      "application/json": {
-       "schema": {
-        "type": "object",
-        "properties": {
-         "username": {
-          "type": "string"
-         },
-         "password": {
-          "type": "string"
-         },
-         "status": {
-          "type": "string",
-          "enum": [
-           "active",
-           "disabled"
-          ]
-         }
-        }
-       }
-      }
-     }
+     "$ref": "#/components/requestBodies/UserUpdate"
     },
     "responses": {
      "200": {
-      "description": "updated",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/User"
-        }
-       }
-      }
+      "$ref": "#/components/responses/UserUpdated"
      },
      "401": {
       "$ref": "#/components/responses/Unauthorized"
