@@ -5,7 +5,7 @@ import Metrics
 /// `maximumQueued` jobs already wait, new work is refused with `overloaded` (and a retry hint)
 /// instead of growing latency without bound.
 ///
-/// The threads run at a lower scheduling priority (nice 10), so a burst of logins cannot starve
+/// The threads run at the lowest scheduling priority (nice 19), so a burst of logins cannot starve
 /// the event loops that verify tokens: hashing takes the CPU time they leave.
 public final class PasswordHashingPool: Sendable {
     /// How many hashes run at once (default: the number of cores).
@@ -15,7 +15,7 @@ public final class PasswordHashingPool: Sendable {
     private let queue: JobQueue
 
     /// A pool of `width` threads at nice `niceness` and a queue of `maximumQueued`.
-    public init(width: Int = ProcessInfo.processInfo.activeProcessorCount, maximumQueued: Int = 64, niceness: Int32 = 10) {
+    public init(width: Int = ProcessInfo.processInfo.activeProcessorCount, maximumQueued: Int = 64, niceness: Int32 = 19) {
         self.width = max(1, width)
         self.maximumQueued = maximumQueued
         queue = JobQueue()

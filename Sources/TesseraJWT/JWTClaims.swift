@@ -25,6 +25,19 @@ public struct JWTClaims: Sendable, Hashable {
         set { storage = .decoded(newValue) }
     }
 
+    /// The claims as compact JSON. For a verified token these are the payload's bytes exactly as
+    /// signed (already validated), with no decoding or re-encoding.
+    public var jsonBytes: [UInt8] {
+        switch storage {
+        case let .decoded(object):
+            var bytes: [UInt8] = []
+            object.serialize(into: &bytes)
+            return bytes
+        case let .indexed(index):
+            return index.source
+        }
+    }
+
     /// The value of any claim.
     public subscript(name: String) -> JSONValue? {
         get {

@@ -7,7 +7,7 @@ struct PasswordHashingPoolTests {
     @Test("work runs at lower priority; a full queue is refused with overloaded and a retry hint")
     func boundedQueue() async throws {
         let pool = PasswordHashingPool(width: 1, maximumQueued: 1)
-        #expect(try await pool.run { getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) } == 10)
+        #expect(try await pool.run { getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) } == 19)
         let gate = DispatchSemaphore(value: 0)
         let started = DispatchSemaphore(value: 0)
         async let first: Int = pool.run {

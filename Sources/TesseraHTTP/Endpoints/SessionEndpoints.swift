@@ -19,7 +19,7 @@ extension Endpoints {
     /// 401 with an RFC 6750 challenge otherwise. Runs on the event loop: no store access.
     private func verify(_ request: HTTPRequest) throws -> HTTPResponse {
         let claims = try bearer(request).claims
-        var response = HTTPResponse.json(claims.object)
+        var response = HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: claims.jsonBytes)
         response.headers.add(name: "X-Tessera-Subject", value: claims.subject ?? "")
         response.headers.add(name: "X-Tessera-Scope", value: claims.scope ?? "")
         response.headers.add(name: "X-Tessera-Client", value: claims.clientID ?? "")

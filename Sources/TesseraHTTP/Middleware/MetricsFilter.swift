@@ -5,9 +5,15 @@ import Synchronization
 /// executable chooses the backend). Unmatched paths count under the route `unmatched`, so
 /// scanners cannot blow up the label set. Metric handles are made once per label set and reused.
 public final class MetricsFilter: RequestFilter {
+    private struct Key: Hashable {
+        let route: String
+        let method: String
+        let status: UInt
+    }
+
     private struct Handles {
-        var counters: [String: Counter] = [:]
-        var timers: [String: Timer] = [:]
+        var counters: [Key: Counter] = [:]
+        var timers: [Key: Timer] = [:]
     }
 
     private let handles = Mutex(Handles())
@@ -18,7 +24,7 @@ public final class MetricsFilter: RequestFilter {
         let route = request.route.isEmpty ? "unmatched" : request.route
         let method = request.method.rawValue, status = response.status.code
         let (counter, timer) = handles.withLock { handles in
-            let counterKey = "\(route) \(method) \(status)", timerKey = "\(route) \(method)"
+            let counterKey = Key(route: route, method: method, status: status), timerKey = Key(route: route, method: method, status: 0)
             let counter = handles.counters[counterKey] ?? Counter(
                 label: "tessera_http_requests_total", dimensions: [("route", route), ("method", method), ("status", String(status))])
             let timer = handles.timers[timerKey] ?? Timer(

@@ -23,6 +23,6 @@ public final class RequestIDFilter: RequestFilter {
     }
 
     public func after(_ request: HTTPRequest, _ response: inout HTTPResponse) {
-        response.headers.replaceOrAdd(name: "X-Request-Id", value: request.requestID)
+        response.headers.add(name: "X-Request-Id", value: request.requestID)
     }
 }

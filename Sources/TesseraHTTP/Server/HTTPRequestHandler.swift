@@ -20,6 +20,8 @@ final class HTTPRequestHandler: ChannelInboundHandler {
     private let configuration: HTTPServerConfiguration
     private var state = State.idle
     private var closeAfterResponse = false
+    /// The peer's address as text, computed once per connection.
+    private var remoteIP: String?
 
     init(application: HTTPApplication, configuration: HTTPServerConfiguration) {
         self.application = application
@@ -54,7 +56,8 @@ final class HTTPRequestHandler: ChannelInboundHandler {
     }
 
     private func respond(_ context: ChannelHandlerContext, head: HTTPRequestHead, body: [UInt8]) {
-        let remote = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        let remote = remoteIP ?? context.channel.remoteAddress?.ipAddress ?? "unknown"
+        remoteIP = remote
         var request = HTTPRequest(method: head.method, uri: head.uri, headers: head.headers, body: body, remoteIP: remote)
         closeAfterResponse = closeAfterResponse || !head.isKeepAlive
         switch application.dispatch(&request) {
