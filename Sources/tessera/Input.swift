@@ -38,15 +38,18 @@ enum Input {
         return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// Up to `limit` bytes of stdin; on a terminal, one line (read a byte at a time so nothing
+    /// after the line is consumed), otherwise in chunks until end of input.
     private static func read(limit: Int, stopAtNewline: Bool) throws -> [UInt8] {
         var bytes: [UInt8] = []
-        var byte: UInt8 = 0
+        var chunk = [UInt8](repeating: 0, count: stopAtNewline ? 1 : 4096)
+        defer { ConstantTime.wipe(&chunk) }
         while bytes.count <= limit {
-            let count = Glibc.read(STDIN_FILENO, &byte, 1)
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(STDIN_FILENO, $0.baseAddress, $0.count) }
             if count < 0, errno == EINTR { continue }
             guard count > 0 else { break }
-            bytes.append(byte)
-            if stopAtNewline, byte == 0x0A { break }
+            bytes += chunk[0..<count]
+            if stopAtNewline, chunk[0] == 0x0A { break }
         }
         return bytes
     }

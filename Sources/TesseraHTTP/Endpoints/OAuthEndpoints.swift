@@ -32,10 +32,10 @@ extension Endpoints {
     func authenticateClient(_ request: HTTPRequest, _ form: [String: String]) async throws -> (OAuthClient, usedBasic: Bool) {
         if let header = request.headers.first(name: "authorization"), header.lowercased().hasPrefix("basic ") {
             guard form["client_secret"] == nil else { throw AuthError.invalidRequest("use one client authentication method") }
+            // RFC 6749 §2.3.1: both parts are form-urlencoded before they are joined and encoded.
             guard let decoded = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
                 let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":"),
-                let id = String(text[..<colon]).removingPercentEncoding.map({ $0.replacingOccurrences(of: "+", with: " ") }),
-                let secret = String(text[text.index(after: colon)...]).removingPercentEncoding
+                let id = Self.formDecoded(text[..<colon]), let secret = Self.formDecoded(text[text.index(after: colon)...])
             else { throw BasicAuthenticationFailed() }
             if let bodyID = form["client_id"], bodyID != id { throw AuthError.invalidRequest("client_id differs from the Basic credentials") }
             do {
@@ -46,6 +46,10 @@ extension Endpoints {
         }
         guard let id = form["client_id"] else { throw AuthError(.invalidClient, "no client authentication") }
         return (try await tokens.authenticateClient(id: id, secret: form["client_secret"]), false)
+    }
+
+    private static func formDecoded(_ text: Substring) -> String? {
+        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
     }
 
     private func token(_ request: HTTPRequest) async throws -> HTTPResponse {
