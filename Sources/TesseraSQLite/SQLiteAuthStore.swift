@@ -72,10 +72,6 @@ public final class SQLiteAuthStore: AuthStore {
         try await connection.close()
     }
 
-    /// Runs `PRAGMA integrity_check` and returns its verdict (`ok` when sound).
-    public func integrityCheck() async throws -> String {
-        try await connection.query("PRAGMA integrity_check", []).first?.column("integrity_check")?.string ?? "no answer"
-    }
 }
 
 /// Statements on the store's connection.

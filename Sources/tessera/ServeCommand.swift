@@ -59,9 +59,14 @@ struct ServeCommand: AsyncParsableCommand {
         let group = settings.httpThreads == 0
             ? MultiThreadedEventLoopGroup.singleton : MultiThreadedEventLoopGroup(numberOfThreads: settings.httpThreads)
         let server = HTTPServer(application: application, configuration: serverConfiguration, logger: logger, group: group)
-        let poller = RevocationPoller(tokens: tokens, interval: .seconds(settings.revocationPollSeconds), logger: logger)
+        let revocations = PeriodicTask(name: "revocation poll", interval: .seconds(settings.revocationPollSeconds), logger: logger) {
+            try await tokens.refreshRevocations()
+        }
+        let pruning = PeriodicTask(name: "login attempt pruning", interval: .seconds(300), logger: logger) {
+            try await tokens.pruneLoginAttempts()
+        }
         let services = ServiceGroup(configuration: .init(
-            services: [.init(service: poller), .init(service: server)],
+            services: [.init(service: revocations), .init(service: pruning), .init(service: server)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await services.run()
         try? await store.close()
@@ -85,16 +90,23 @@ struct ServeCommand: AsyncParsableCommand {
     }
 }
 
-/// Keeps this instance's revocation view current until shutdown.
-struct RevocationPoller: Service {
-    let tokens: TokenService
+/// Runs `work` now and then every `interval` until shutdown; a failure is logged and retried
+/// at the next tick.
+struct PeriodicTask: Service {
+    let name: String
     let interval: Duration
     let logger: Logger
+    let work: @Sendable () async throws -> Void
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            await tokens.pollRevocations(every: interval) { error in
-                logger.warning("revocation poll failed; retrying", metadata: ["error": "\(error)"])
+            while !Task.isCancelled {
+                do {
+                    try await work()
+                } catch {
+                    logger.warning("\(name) failed; retrying", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: interval)
             }
         }
     }

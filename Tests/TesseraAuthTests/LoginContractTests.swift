@@ -93,6 +93,19 @@ struct LoginContractTests {
         }
     }
 
+    @Test("pruning deletes login attempts older than the throttle window, and only those", arguments: StoreKind.available)
+    func pruning(_ kind: StoreKind) async throws {
+        try await Harness.with(kind) { h in
+            let client = try await h.webClient()
+            await expectAuthError(.invalidGrant) { try await h.login(client, "old", ip: "203.0.113.7") }
+            h.clock.advance(Double(h.tokens.policy.throttle.window) + 1)
+            await expectAuthError(.invalidGrant) { try await h.login(client, "new", ip: "203.0.113.7") }
+            try await h.tokens.pruneLoginAttempts()
+            let remaining = try await h.store.transaction { try await $0.loginFailures(username: nil, ip: "203.0.113.7", since: 0, afterLastSuccess: false) }
+            #expect(remaining.count == 1)
+        }
+    }
+
     @Test("unknown usernames count towards the IP's throttle", arguments: StoreKind.available)
     func unknownUsersThrottled(_ kind: StoreKind) async throws {
         try await Harness.with(kind, configure: { $0.throttle.freeAttemptsPerIP = 3 }) { h in

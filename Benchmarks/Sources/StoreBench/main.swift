@@ -100,7 +100,12 @@ if let postgresURL {
     let (a, accountsA) = try services(store, hasher: PasswordHasher(scrypt: ScryptParameters(logN: 4, r: 8, p: 1)))
     let secondStore = try PostgresAuthStore(url: postgresURL)
     let (b, _) = try services(secondStore, hasher: PasswordHasher(scrypt: ScryptParameters(logN: 4, r: 8, p: 1)))
-    let poller = Task { await b.pollRevocations(every: .seconds(1)) }
+    let poller = Task {
+        while !Task.isCancelled {
+            try? await b.refreshRevocations()
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
     let client = try await accountsA.createClient(id: "revocation-bench", kind: .public, grants: [.password, .refreshToken], scopes: [], audiences: []).client
     _ = try await accountsA.createUser(username: "revocation-bench", password: "benchmark password")
     var delays: [Double] = []

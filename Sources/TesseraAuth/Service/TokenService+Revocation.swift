@@ -59,18 +59,17 @@ extension TokenService {
         return response
     }
 
-    /// Keeps the revocation view current: loads it now, then polls the store every `interval`
-    /// until the task is cancelled. A revocation made anywhere is refused here within one
-    /// interval plus one query. A failed poll is reported to `onError` and retried next time.
-    public func pollRevocations(every interval: Duration, onError: @Sendable (any Error) -> Void = { _ in }) async {
-        while !Task.isCancelled {
-            do {
-                try await revokedSessions.refresh(from: store, now: now, retention: policy.accessTokenTTL + 60)
-            } catch {
-                onError(error)
-            }
-            try? await Task.sleep(for: interval)
-        }
+    /// Brings the revocation view up to date with revocations made anywhere (another instance,
+    /// the CLI). Run it every poll interval: a revocation is then refused here within one
+    /// interval plus one query.
+    public func refreshRevocations() async throws {
+        try await revokedSessions.refresh(from: store, now: now, retention: policy.accessTokenTTL + 60)
+    }
+
+    /// Deletes login attempts too old to count for throttling, so the table stays small.
+    public func pruneLoginAttempts() async throws {
+        let before = now - policy.throttle.window
+        try await store.transaction { try await $0.pruneLoginAttempts(before: before) }
     }
 
     /// Ends one session: its refresh tokens stop working and its access tokens stop verifying.

@@ -42,6 +42,9 @@ public final class TokenService: Sendable {
         verifier = JWTVerifier(keyRing: keyRing, options: options)
     }
 
+    /// The JWK Set to publish: always empty, since HMAC keys are secret.
+    public var publicJWKS: JSONObject { signer.keyRing.publicJWKS }
+
     /// Computes the stand-in hash now, so that the first unknown-user login costs no more than
     /// any other. Servers call this at start-up.
     public func prepare() async throws { _ = try await dummyHash() }

@@ -6,7 +6,7 @@ import TesseraJWT
 extension Endpoints {
     var metadataRoutes: [Route] {
         let metadata = HTTPResponse.json(authorizationServerMetadata)
-        let jwks = HTTPResponse.json(["keys": .array([])])
+        let jwks = HTTPResponse.json(tokens.publicJWKS)
         let openAPI = HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: Array(OpenAPIDocument.json.utf8))
         var routes = [
             Route(.GET, "/.well-known/oauth-authorization-server", .sync { _ in metadata }),

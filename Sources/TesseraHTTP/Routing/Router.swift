@@ -23,15 +23,12 @@ public struct Route: Sendable {
     public let pattern: String
     let segments: [Substring]
     let handler: RouteHandler
-    /// Whether the route changes state (for CSRF and rate-limit decisions).
-    let changesState: Bool
 
     public init(_ method: HTTPMethod, _ pattern: String, _ handler: RouteHandler) {
         self.method = method
         self.pattern = pattern
         segments = pattern.split(separator: "/")
         self.handler = handler
-        changesState = ![.GET, .HEAD, .OPTIONS].contains(method)
     }
 
     func match(_ pathSegments: [Substring]) -> [String: String]? {
