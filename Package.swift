@@ -10,6 +10,8 @@ let package = Package(
         .library(name: "TesseraAuth", targets: ["TesseraAuth"]),
         .library(name: "TesseraSQLite", targets: ["TesseraSQLite"]),
         .library(name: "TesseraPostgres", targets: ["TesseraPostgres"]),
+        .library(name: "TesseraHTTP", targets: ["TesseraHTTP"]),
+        .library(name: "TesseraServer", targets: ["TesseraServer"]),
         .executable(name: "tessera", targets: ["tessera"]),
     ],
     dependencies: [
@@ -34,7 +36,11 @@ let package = Package(
         .target(name: "TesseraJWT", dependencies: ["TesseraCrypto"]),
         .target(
             name: "TesseraAuth",
-            dependencies: ["TesseraJWT", "TesseraCrypto", .product(name: "Metrics", package: "swift-metrics")]
+            dependencies: [
+                "TesseraJWT", "TesseraCrypto",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Configuration", package: "swift-configuration"),
+            ]
         ),
         .target(name: "TesseraSQL", dependencies: ["TesseraAuth"]),
         .target(
@@ -48,6 +54,7 @@ let package = Package(
                 "TesseraSQL",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
@@ -61,6 +68,18 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Configuration", package: "swift-configuration"),
+            ]
+        ),
+        .target(
+            name: "TesseraServer",
+            dependencies: [
+                "TesseraAuth", "TesseraJWT", "TesseraCrypto", "TesseraHTTP", "TesseraSQLite", "TesseraPostgres",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Configuration", package: "swift-configuration"),
             ]
         ),
         .executableTarget(
@@ -69,11 +88,8 @@ let package = Package(
                 "TesseraJWT",
                 "TesseraCrypto",
                 "TesseraAuth",
-                "TesseraSQLite",
-                "TesseraPostgres",
                 "TesseraHTTP",
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "TesseraServer",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
@@ -94,7 +110,8 @@ let package = Package(
         .testTarget(
             name: "TesseraHTTPTests",
             dependencies: [
-                "TesseraHTTP", "TesseraAuth", "TesseraSQLite", "TesseraJWT", "TesseraCrypto",
+                "TesseraHTTP", "TesseraServer", "TesseraAuth", "TesseraSQLite", "TesseraJWT", "TesseraCrypto",
+                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

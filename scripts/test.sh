@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, from a clean clone: installs what it needs, builds once, runs the Swift
-# tests (known-answer vectors from ../shared/vectors, attack and property tests), then the
+# tests (known-answer vectors from Tests/Vectors, attack and property tests), then the
 # interop checks against PyJWT and passlib through the real `tessera` binary. A throwaway
 # PostgreSQL server (scripts/postgres.sh) runs for the store contract suite and is removed after.
 # TESSERA_SLOW_VECTORS=1 adds the ~1 GiB scrypt and 2^24-round PBKDF2 vectors.
@@ -8,11 +8,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh --venv
-
-if [ ! -d ../shared/vectors ] && [ -z "${TESSERA_VECTORS:-}" ]; then
-  echo "test.sh: ../shared/vectors not found; set TESSERA_VECTORS to the vectors folder" >&2
-  exit 2
-fi
 
 echo "== build"
 swift build --build-tests

@@ -6,6 +6,12 @@ public struct AuthPolicy: Sendable {
     public var defaultAudiences: [String]
     /// Access token lifetime in seconds (default 15 minutes).
     public var accessTokenTTL: Int64 = 900
+    /// Header `typ` of the access tokens signed and required on every verification.
+    public var accessTokenType = "at+jwt"
+    /// Clock skew, in seconds, allowed when verifying `exp`, `nbf` and `iat`.
+    public var leeway = 60
+    /// Longest access token accepted, in bytes; longer ones are refused before parsing.
+    public var maximumTokenBytes = 8192
     /// Refresh token lifetime in seconds; each rotation starts a new one (default 7 days).
     public var refreshTokenTTL: Int64 = 7 * 86400
     /// A session unused this long ends (default 7 days, the refresh lifetime).
@@ -24,6 +30,15 @@ public struct AuthPolicy: Sendable {
     public init(issuer: String, defaultAudiences: [String]) {
         self.issuer = issuer
         self.defaultAudiences = defaultAudiences
+    }
+
+    /// The policy for tokens from `issuer` shaped by the `token` configuration section.
+    public init(issuer: String, token: TokenConfiguration) {
+        self.init(issuer: issuer, defaultAudiences: token.audiences)
+        accessTokenTTL = Int64(token.ttlSeconds)
+        accessTokenType = token.type
+        leeway = token.leewaySeconds
+        maximumTokenBytes = token.maximumBytes
     }
 }
 

@@ -1,15 +1,19 @@
 import Foundation
 import Logging
 import PostgresNIO
+import ServiceLifecycle
 import TesseraAuth
 import TesseraSQL
 
 /// The store for several instances on one database: a pooled PostgresClient (which reconnects
 /// after the server restarts); row locks (`SELECT … FOR UPDATE`) serialise concurrent uses of
 /// one refresh token or session across instances.
-public final class PostgresAuthStore: AuthStore {
+///
+/// The store is a `Service`: its connections live while `run()` runs, normally in the server's
+/// `ServiceGroup`, which ends it after everything that uses it. Operations issued before `run()`
+/// starts wait for it.
+public final class PostgresAuthStore: AuthStore, Service {
     private let client: PostgresClient
-    private let runner: Task<Void, Never>
     private let logger: Logger
     private let clock: @Sendable () -> Int64
     private let operationTimeout: Duration
@@ -33,9 +37,12 @@ public final class PostgresAuthStore: AuthStore {
         self.logger = logger
         self.clock = clock
         self.operationTimeout = operationTimeout
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        self.client = client
-        runner = Task { await client.run() }
+        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+    }
+
+    /// Keeps the connection pool until cancelled or, in a `ServiceGroup`, until graceful shutdown.
+    public func run() async {
+        await cancelWhenGracefulShutdown { await self.client.run() }
     }
 
     public func migrate() async throws {
@@ -99,10 +106,8 @@ public final class PostgresAuthStore: AuthStore {
         _ = try await inTransaction { try await $0.query("SELECT 1", []) }
     }
 
-    public func close() async throws {
-        runner.cancel()
-        await runner.value
-    }
+    /// Nothing to release here: the pool closes when `run()` ends.
+    public func close() async throws {}
 }
 
 /// Statements on one leased connection.

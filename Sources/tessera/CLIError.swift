@@ -1,3 +1,5 @@
+import TesseraAuth
+
 /// How a command ends when it does not succeed. The message is one line for stderr and never
 /// contains a token, key or password.
 enum CLIError: Error {
@@ -17,6 +19,15 @@ enum CLIError: Error {
         switch self {
         case let .negative(message), let .usage(message): message
         }
+    }
+}
+
+/// Runs `body`, turning an invalid configuration into a usage failure (exit 2).
+func asConfigurationError<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as InvalidConfiguration {
+        throw CLIError.usage(error.description)
     }
 }
 

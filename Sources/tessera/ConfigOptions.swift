@@ -1,5 +1,6 @@
 import ArgumentParser
 import Configuration
+import TesseraServer
 
 /// Options every command that reads configuration accepts.
 struct ConfigOptions: ParsableArguments {
@@ -12,8 +13,8 @@ struct ConfigOptions: ParsableArguments {
     @Option(name: .customLong("store"), help: "sqlite:PATH or postgres://user@host:port/database (overrides store).")
     var store: String?
 
-    /// Loads the settings with these flags, plus any command-specific `overrides`, on top.
-    func settings(_ overrides: [AbsoluteConfigKey: ConfigValue] = [:]) async throws -> Settings {
+    /// Loads the configuration with these flags, plus any command-specific `overrides`, on top.
+    func load(_ overrides: [AbsoluteConfigKey: ConfigValue] = [:]) async throws -> TesseraConfiguration {
         var values = overrides
         if let store { values["store"] = .init(.string(store), isSecret: false) }
         if let keysFile {
@@ -21,6 +22,6 @@ struct ConfigOptions: ParsableArguments {
             values["keys.file"] = .init(.string(keysFile), isSecret: false)
             values["keys.jwks"] = .init(.string(""), isSecret: true)
         }
-        return try await Settings.load(configFile: configFile, overrides: values)
+        return try await asConfigurationError { try await TesseraConfiguration.load(configFile: configFile, overrides: values) }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TesseraCrypto
 import TesseraJWT
+import TesseraServer
 
 /// `tessera keys …`: manage the JWK Set key file.
 struct KeysCommand: AsyncParsableCommand {
@@ -21,22 +22,17 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard let algorithm = JWTAlgorithm(rawValue: alg) else { throw CLIError.usage("--alg must be HS256, HS384 or HS512") }
-            let settings = try await config.settings()
-            var ring = try KeyFile.loadOrEmpty(settings.keysFile)
+            let configuration = try await config.load()
+            var ring = try KeyFile.loadOrEmpty(configuration.keysFile)
             let now = Int(Date().timeIntervalSince1970)
-            let kid = try kid ?? Self.defaultKid(now: now)
+            let kid = try kid ?? JWTKey.defaultKid(now: now)
             try asConfigurationError("cannot add key") {
                 try ring.add(JWTKey.generate(kid: kid, algorithm: algorithm, created: now))
-                try ring.write(toFile: settings.keysFile)
+                try ring.write(toFile: configuration.keysFile)
             }
             print(kid)
             let status = ring.signingKey?.kid == kid ? "active" : "verify-only; run `tessera keys rotate` to sign with it"
-            FileHandle.standardError.write(Data("added \(algorithm.rawValue) key \(kid) to \(settings.keysFile) (\(status))\n".utf8))
-        }
-
-        static func defaultKid(now: Int) throws -> String {
-            let day = ISO8601DateFormatter.string(from: Date(timeIntervalSince1970: Double(now)), timeZone: .gmt, formatOptions: [.withFullDate])
-            return "\(day.replacingOccurrences(of: "-", with: ""))-\(Base64URL.encode(try SecureRandom.bytes(count: 6)))"
+            FileHandle.standardError.write(Data("added \(algorithm.rawValue) key \(kid) to \(configuration.keysFile) (\(status))\n".utf8))
         }
     }
 
@@ -45,7 +41,7 @@ struct KeysCommand: AsyncParsableCommand {
         @OptionGroup var config: ConfigOptions
 
         func run() async throws {
-            let ring = try await config.settings().loadKeyRing()
+            let ring = try await asConfigurationError { try await config.load().loadKeyRing() }
             let active = ring.signingKey?.kid
             for key in ring.keys {
                 let created = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(key.created)))
@@ -60,11 +56,11 @@ struct KeysCommand: AsyncParsableCommand {
         @OptionGroup var config: ConfigOptions
 
         func run() async throws {
-            let settings = try await config.settings()
-            var ring = try KeyFile.load(settings.keysFile)
+            let configuration = try await config.load()
+            var ring = try KeyFile.load(configuration.keysFile)
             let kid = try asConfigurationError("cannot rotate") {
                 let kid = try ring.rotate()
-                try ring.write(toFile: settings.keysFile)
+                try ring.write(toFile: configuration.keysFile)
                 return kid
             }
             print(kid)
@@ -78,11 +74,11 @@ struct KeysCommand: AsyncParsableCommand {
         @Argument(help: "The kid to remove.") var kid: String
 
         func run() async throws {
-            let settings = try await config.settings()
-            var ring = try KeyFile.load(settings.keysFile)
+            let configuration = try await config.load()
+            var ring = try KeyFile.load(configuration.keysFile)
             try asConfigurationError("cannot retire \(kid)") {
                 try ring.retire(kid: kid)
-                try ring.write(toFile: settings.keysFile)
+                try ring.write(toFile: configuration.keysFile)
             }
         }
     }

@@ -15,7 +15,7 @@ struct PasswordCommand: AsyncParsableCommand {
         @OptionGroup var config: ConfigOptions
 
         func run() async throws {
-            let hasher = try await config.settings().passwordHasher
+            let hasher = try await config.load().password.hasher
             let password = try readPassword(hasher)
             print(try asConfigurationError("cannot hash") { try hasher.hash(password) })
         }
@@ -28,7 +28,7 @@ struct PasswordCommand: AsyncParsableCommand {
         @Argument(help: "A PHC string: $scrypt$… or $pbkdf2-sha256$…") var hash: String
 
         func run() async throws {
-            let hasher = try await config.settings().passwordHasher
+            let hasher = try await config.load().password.hasher
             let password = try readPassword(hasher)
             let matches = try asConfigurationError("cannot verify") { try hasher.verify(password, against: hash) }
             guard matches else { throw CLIError.negative("password does not match") }

@@ -2,20 +2,35 @@ import ArgumentParser
 import Foundation
 import TesseraAuth
 import TesseraJWT
+import TesseraServer
 
-/// Runs `body` with services over the configured store, closing the store afterwards.
-func withServices<T>(_ config: ConfigOptions, needsKeys: Bool = false,
-                     _ body: (TokenService, AccountService, Settings) async throws -> T) async throws -> T {
-    let settings = try await config.settings()
-    let store = try await settings.openStore()
+/// Runs `body` with services over the configured store, migrated, closing it afterwards.
+/// Administration needs no signing key, so a missing key ring is fine unless `needsKeys`.
+func withServices<T: Sendable>(_ config: ConfigOptions, needsKeys: Bool = false,
+                               _ body: (TokenService, AccountService, TesseraConfiguration) async throws -> T) async throws -> T {
+    let configuration = try await config.load()
+    return try await asConfigurationError {
+        try await asStoreError {
+            try await configuration.withStore(clock: { Int64(Date().timeIntervalSince1970) }) { store in
+                let ring = try needsKeys ? configuration.loadKeyRing() : ((try? configuration.loadKeyRing()) ?? JWTKeyRing(keys: []))
+                let tokens = try TokenService(store: store, keyRing: ring, policy: AuthPolicy(issuer: configuration.issuer, token: configuration.token),
+                                              hasher: configuration.password.hasher)
+                return try await body(tokens, AccountService(tokens: tokens), configuration)
+            }
+        }
+    }
+}
+
+/// Runs a store operation, turning failures into CLI errors: an unknown or duplicate record is a
+/// negative answer (exit 1); bad input or an unreachable store is exit 2.
+func asStoreError<T>(_ body: () async throws -> T) async throws -> T {
     do {
-        let (tokens, accounts) = try settings.services(store: store, needsKeys: needsKeys)
-        let result = try await asStoreError { try await body(tokens, accounts, settings) }
-        try? await store.close()
-        return result
-    } catch {
-        try? await store.close()
-        throw error
+        return try await body()
+    } catch let error as AuthError {
+        switch error.code {
+        case .notFound, .conflict: throw CLIError.negative(error.detail)
+        default: throw CLIError.usage(error.detail)
+        }
     }
 }
 
@@ -25,7 +40,7 @@ struct MigrateCommand: AsyncParsableCommand {
     @OptionGroup var config: ConfigOptions
 
     func run() async throws {
-        try await withServices(config) { _, _, settings in print("schema up to date in \(settings.store.hasPrefix("sqlite:") ? settings.store : "postgres")") }
+        try await withServices(config) { _, _, configuration in print("schema up to date in \(configuration.store.hasPrefix("sqlite:") ? configuration.store : "postgres")") }
     }
 }
 
@@ -41,8 +56,8 @@ struct UserCommand: AsyncParsableCommand {
         @Argument(help: "Username.") var name: String
 
         func run() async throws {
-            try await withServices(config) { _, accounts, settings in
-                let password = try readNewPassword(settings)
+            try await withServices(config) { _, accounts, configuration in
+                let password = try readNewPassword(configuration)
                 print(try await accounts.createUser(username: name, password: password).id)
             }
         }
@@ -98,17 +113,17 @@ struct UserCommand: AsyncParsableCommand {
         @Argument(help: "Username.") var name: String
 
         func run() async throws {
-            try await withServices(config) { _, accounts, settings in
+            try await withServices(config) { _, accounts, configuration in
                 let user = try await accounts.user(username: name)
-                try await accounts.setPassword(userID: user.id, password: try readNewPassword(settings))
+                try await accounts.setPassword(userID: user.id, password: try readNewPassword(configuration))
             }
         }
     }
 }
 
 /// A new password from stdin; empty input is a usage error.
-private func readNewPassword(_ settings: Settings) throws -> String {
-    let password = try Input.secret(prompt: "New password: ", limit: settings.passwordHasher.maximumPasswordBytes)
+private func readNewPassword(_ configuration: TesseraConfiguration) throws -> String {
+    let password = try Input.secret(prompt: "New password: ", limit: configuration.password.hasher.maximumPasswordBytes)
     guard !password.isEmpty else { throw CLIError.usage("empty password on stdin") }
     return password
 }

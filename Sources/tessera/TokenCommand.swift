@@ -2,7 +2,9 @@ import ArgumentParser
 import Configuration
 import Foundation
 import TesseraCrypto
+import TesseraAuth
 import TesseraJWT
+import TesseraServer
 
 /// `tessera token …`: mint, verify and inspect access tokens.
 struct TokenCommand: AsyncParsableCommand {
@@ -28,16 +30,17 @@ struct TokenCommand: AsyncParsableCommand {
         @Option(name: .customLong("client-id"), help: "client_id claim (default: token.client_id).") var clientID: String?
 
         func run() async throws {
-            let settings = try await config.settings()
-            let lifetime = try ttl.map(Self.parseDuration) ?? settings.tokenTTL
-            guard lifetime <= settings.maximumTokenTTL else {
-                throw CLIError.usage("--ttl \(lifetime)s exceeds token.max_ttl_seconds (\(settings.maximumTokenTTL)s)")
+            let configuration = try await config.load()
+            let token = configuration.token
+            let lifetime = try ttl.map(Self.parseDuration) ?? token.ttlSeconds
+            guard lifetime <= token.maximumTTLSeconds else {
+                throw CLIError.usage("--ttl \(lifetime)s exceeds token.max_ttl_seconds (\(token.maximumTTLSeconds)s)")
             }
             guard !sub.isEmpty else { throw CLIError.usage("--sub must not be empty") }
-            let audiences = aud.isEmpty ? settings.audiences : aud
+            let audiences = aud.isEmpty ? token.audiences : aud
             let now = Int(Date().timeIntervalSince1970)
             var claims = JWTClaims()
-            claims["iss"] = .string(issuer ?? settings.issuer)
+            claims["iss"] = .string(issuer ?? configuration.issuer)
             claims["sub"] = .string(sub)
             if audiences.count == 1 {
                 claims["aud"] = .string(audiences[0])
@@ -47,14 +50,14 @@ struct TokenCommand: AsyncParsableCommand {
             claims["exp"] = .int(now + lifetime)
             claims["iat"] = .int(now)
             claims["jti"] = .string(Base64URL.encode(try SecureRandom.bytes(count: 16)))
-            claims["client_id"] = .string(clientID ?? settings.clientID)
+            claims["client_id"] = .string(clientID ?? token.cliClientID)
             if let scope { claims["scope"] = .string(scope) }
             for entry in claim {
                 let (name, value) = try Self.parseClaim(entry)
                 claims[name] = value
             }
-            let ring = try settings.loadKeyRing()
-            print(try asConfigurationError("cannot sign") { try JWTSigner(keyRing: ring, type: settings.tokenType).sign(claims, kid: kid) })
+            let ring = try await asConfigurationError { try configuration.loadKeyRing() }
+            print(try asConfigurationError("cannot sign") { try JWTSigner(keyRing: ring, type: token.type).sign(claims, kid: kid) })
         }
 
         /// Seconds from `900`, `900s`, `15m`, `2h` or `1d`.
@@ -99,15 +102,13 @@ struct TokenCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let settings = try await config.settings()
-            var options = JWTValidationOptions()
-            options.maximumTokenBytes = settings.maximumTokenBytes
-            options.leeway = Double(leeway ?? settings.leeway)
-            options.issuer = issuer ?? settings.issuer
-            options.audiences = Set(aud.isEmpty ? settings.audiences : aud)
-            options.expectedType = noTypCheck ? nil : (typ ?? settings.tokenType)
-            let text = token == "-" ? try Input.token(limit: settings.maximumTokenBytes) : token
-            let verifier = JWTVerifier(keyRing: try settings.loadKeyRing(), options: options)
+            let configuration = try await config.load()
+            var options = configuration.token.validationOptions(issuer: issuer ?? configuration.issuer)
+            if let leeway { options.leeway = Double(leeway) }
+            if !aud.isEmpty { options.audiences = Set(aud) }
+            options.expectedType = noTypCheck ? nil : (typ ?? configuration.token.type)
+            let text = token == "-" ? try Input.token(limit: configuration.token.maximumBytes) : token
+            let verifier = JWTVerifier(keyRing: try await asConfigurationError { try configuration.loadKeyRing() }, options: options)
             let verified: VerifiedJWT
             do {
                 verified = try verifier.verify(text)

@@ -75,8 +75,10 @@ struct Harness: Sendable {
             try await PostgresAdmin.run(adminURL, "CREATE DATABASE \(database)")
             let url = adminURL.replacingOccurrences(of: #"/[^/]*$"#, with: "/\(database)", options: .regularExpression)
             let store = try PostgresAuthStore(url: url, clock: nowSeconds)
+            let running = Task { await store.run() }
             return (store, {
-                try await store.close()
+                running.cancel()
+                await running.value
                 try await PostgresAdmin.run(adminURL, "DROP DATABASE IF EXISTS \(database) WITH (FORCE)")
             })
         }
@@ -116,7 +118,8 @@ struct Harness: Sendable {
 enum PostgresAdmin {
     static func run(_ url: String, _ sql: String) async throws {
         let store = try PostgresAuthStore(url: url, maximumConnections: 1)
-        defer { Task { try? await store.close() } }
+        let running = Task { await store.run() }
+        defer { running.cancel() }
         try await store.execute(sql)
     }
 }

@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 import Logging
 import NIOHTTP1
@@ -7,36 +8,46 @@ import TesseraAuth
 import TesseraCrypto
 import TesseraHTTP
 import TesseraJWT
-import TesseraSQLite
+import TesseraServer
 
-/// A full application over a temporary SQLite store with a fixed clock, driven without sockets.
+/// The application `tessera serve` runs, built by the same composition root
+/// (`TesseraServer.build`) over a temporary SQLite store, with a fixed clock and a cheap password
+/// hash; driven without sockets.
 struct AppHarness: Sendable {
-    let app: HTTPApplication
-    let tokens: TokenService
-    let accounts: AccountService
+    let server: TesseraServer
     let directory: URL
-    let store: SQLiteAuthStore
+    var app: HTTPApplication { server.application }
+    var tokens: TokenService { server.tokens }
+    var accounts: AccountService { server.accounts }
+    var store: any AuthStore { server.store }
 
     static let password = "correct horse battery staple"
     static let now: Double = 1_767_225_600
+    /// The signing key of every harness (`kid` k1), so tests can sign tokens of their own.
+    static let keyRing = try! JWTKeyRing(keys: [JWTKey.generate(kid: "k1", algorithm: .hs256, created: 1)])
 
-    static func make(corsOrigins: Set<String> = ["https://app.example"], rateLimit: RateLimitFilter = RateLimitFilter(now: { now })) async throws -> AppHarness {
+    /// The harness's configuration, with `values` over it (any key of `Config/tessera.json`).
+    static func configuration(directory: URL, _ values: [AbsoluteConfigKey: ConfigValue] = [:]) throws -> TesseraConfiguration {
+        let base: [AbsoluteConfigKey: ConfigValue] = [
+            "issuer": "https://auth.test",
+            "store": .init(.string("sqlite:" + directory.appendingPathComponent("t.db").path), isSecret: false),
+            "keys.jwks": .init(.string(String(decoding: keyRing.jwksBytes(), as: UTF8.self)), isSecret: true),
+            "token.audience": .init(.stringArray(["api"]), isSecret: false),
+            "password.scrypt_ln": 8,
+            "http.login_client_id": "web",
+            "http.cors_origins": .init(.stringArray(["https://app.example"]), isSecret: false),
+        ]
+        return try TesseraConfiguration(values: base.merging(values) { _, override in override })
+    }
+
+    static func make(_ values: [AbsoluteConfigKey: ConfigValue] = [:]) async throws -> AppHarness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-http-\(UUID().uuidString)")
-        let store = try await SQLiteAuthStore.open(path: directory.appendingPathComponent("t.db").path, clock: { Int64(now) })
-        try await store.migrate()
-        let ring = try JWTKeyRing(keys: [JWTKey.generate(kid: "k1", algorithm: .hs256, created: 1)])
-        let tokens = try TokenService(store: store, keyRing: ring, policy: AuthPolicy(issuer: "https://auth.test", defaultAudiences: ["api"]),
-                                      hasher: PasswordHasher(scrypt: ScryptParameters(logN: 8, r: 8, p: 1)), clock: .fixed(now))
-        let accounts = AccountService(tokens: tokens)
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        var settings = Endpoints.Settings(issuer: "https://auth.test", verifyAudiences: ["api"], loginClientID: "web")
-        settings.signupEnabled = false
-        let endpoints = Endpoints(tokens: tokens, accounts: accounts, settings: settings, logger: logger)
-        let app = HTTPApplication(router: Router(endpoints.routes), filters: [
-            RequestIDFilter(), AccessLogFilter(logger: logger), CORSFilter(allowedOrigins: corsOrigins), rateLimit,
-        ])
-        return AppHarness(app: app, tokens: tokens, accounts: accounts, directory: directory, store: store)
+        let server = try await TesseraServer.build(configuration: try configuration(directory: directory, values), logger: logger,
+                                                   clock: .fixed(now))
+        try await server.prepare()
+        return AppHarness(server: server, directory: directory)
     }
 
     func close() async {

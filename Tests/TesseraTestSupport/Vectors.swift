@@ -1,16 +1,15 @@
 import Foundation
 
-/// Loads the public test vectors in `../shared/vectors` (or `$TESSERA_VECTORS`).
+/// Loads the public test vectors kept in `Tests/Vectors` (or `$TESSERA_VECTORS`).
 public enum Vectors {
     /// The vectors folder.
     public static let directory: URL = {
         if let override = ProcessInfo.processInfo.environment["TESSERA_VECTORS"] {
             return URL(fileURLWithPath: override)
         }
-        // Tests/TesseraTestSupport/Vectors.swift → repository root → ../shared/vectors
+        // Tests/TesseraTestSupport/Vectors.swift → Tests/Vectors
         return URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("shared/vectors")
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Vectors")
     }()
 
     /// Decodes the JSON file at `path` under the vectors folder.

@@ -83,6 +83,8 @@ print()
 
 if let postgresURL {
     let store = try PostgresAuthStore(url: postgresURL)
+    let running = Task { await store.run() }
+    defer { running.cancel() }
     try await store.migrate()
     try await store.execute("CREATE TABLE IF NOT EXISTS bench_counter (id BIGINT PRIMARY KEY, n BIGINT NOT NULL)")
     try await store.execute("INSERT INTO bench_counter VALUES (1, 0) ON CONFLICT (id) DO NOTHING")
@@ -99,6 +101,8 @@ if let postgresURL {
     // Cross-instance revocation: B polls every second; A revokes; how long until B refuses?
     let (a, accountsA) = try services(store, hasher: PasswordHasher(scrypt: ScryptParameters(logN: 4, r: 8, p: 1)))
     let secondStore = try PostgresAuthStore(url: postgresURL)
+    let secondRunning = Task { await secondStore.run() }
+    defer { secondRunning.cancel() }
     let (b, _) = try services(secondStore, hasher: PasswordHasher(scrypt: ScryptParameters(logN: 4, r: 8, p: 1)))
     let poller = Task {
         while !Task.isCancelled {

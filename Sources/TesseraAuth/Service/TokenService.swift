@@ -35,9 +35,12 @@ public final class TokenService: Sendable {
         self.hashingPool = hashingPool
         self.clock = clock
         self.revokedSessions = revokedSessions
-        signer = JWTSigner(keyRing: keyRing)
+        signer = JWTSigner(keyRing: keyRing, type: policy.accessTokenType)
         var options = JWTValidationOptions()
         options.issuer = policy.issuer
+        options.expectedType = policy.accessTokenType
+        options.leeway = Double(policy.leeway)
+        options.maximumTokenBytes = policy.maximumTokenBytes
         options.clock = clock
         verifier = JWTVerifier(keyRing: keyRing, options: options)
     }

@@ -31,6 +31,15 @@ public struct Endpoints: Sendable {
             self.verifyAudiences = verifyAudiences
             self.loginClientID = loginClientID
         }
+
+        /// The settings for `issuer`, accepting tokens for `verifyAudiences`, shaped by the `http`
+        /// configuration section.
+        public init(issuer: String, verifyAudiences: Set<String>, http: HTTPConfiguration, metricsText: (@Sendable () -> [UInt8])?) {
+            self.init(issuer: issuer, verifyAudiences: verifyAudiences, loginClientID: http.loginClientID)
+            signupEnabled = http.signupEnabled
+            trustedOrigins = http.corsOrigins
+            self.metricsText = metricsText
+        }
     }
 
     public init(tokens: TokenService, accounts: AccountService, settings: Settings, logger: Logger) {

@@ -1,3 +1,5 @@
+import Foundation
+import Logging
 import NIOHTTP1
 
 /// The router and the middleware chain, independent of sockets: tests drive it directly.
@@ -10,6 +12,20 @@ public struct HTTPApplication: Sendable {
     public init(router: Router, filters: [any RequestFilter]) {
         self.router = router
         self.filters = filters
+    }
+
+    /// Tessera's application: every route of `endpoints` behind the middleware chain that the
+    /// `http` section configures (request id → access log → metrics → CORS → rate limit).
+    /// `now` is the rate limiter's clock.
+    public init(endpoints: Endpoints, http: HTTPConfiguration, logger: Logger,
+                now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
+        var filters: [any RequestFilter] = [
+            RequestIDFilter(), AccessLogFilter(logger: logger), MetricsFilter(), CORSFilter(allowedOrigins: http.corsOrigins),
+        ]
+        if http.rateLimitPerSecond > 0 {
+            filters.append(RateLimitFilter(burst: http.rateLimitBurst, perSecond: Double(http.rateLimitPerSecond), now: now))
+        }
+        self.init(router: Router(endpoints.routes), filters: filters)
     }
 
     /// What to do with a request: answer now, or run async work first.

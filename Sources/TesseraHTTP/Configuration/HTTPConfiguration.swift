@@ -1,0 +1,50 @@
+import Configuration
+import TesseraAuth
+
+/// The `http` section: where `tessera serve` listens and what its HTTP front allows.
+public struct HTTPConfiguration: ConfigurationSection {
+    public static let section = "http"
+    public static let defaults: [String: ConfigValue] = [
+        "hosts": .init(.stringArray(["127.0.0.1"]), isSecret: false),
+        "port": 8080,
+        "threads": 0,
+        "cors_origins": .init(.stringArray([]), isSecret: false),
+        "login_client_id": "",
+        "signup": false,
+        "rate_limit_burst": 20,
+        "rate_limit_per_second": 10,
+    ]
+
+    /// `http.hosts` and `http.port` (0 picks a free port), with the built-in connection limits.
+    public var server = HTTPServerConfiguration()
+    /// `http.threads`: event loop threads; 0 means one per core.
+    public var threads: Int
+    /// `http.cors_origins`: browser origins allowed to call, exact match; they may also make
+    /// cookie-authenticated changes.
+    public var corsOrigins: Set<String>
+    /// `http.login_client_id`: the public client `/v1/login` uses when the request names none.
+    public var loginClientID: String?
+    /// `http.signup`: whether `POST /v1/signup` is open to anyone.
+    public var signupEnabled: Bool
+    /// `http.rate_limit_burst` and `http.rate_limit_per_second`: state-changing requests per
+    /// client IP, a burst then a rate; a rate of 0 turns the limit off.
+    public var rateLimitBurst: Int
+    public var rateLimitPerSecond: Int
+
+    public init(reader: ConfigReader) throws {
+        server.hosts = try reader.requiredStringArray(forKey: "hosts")
+        server.port = try reader.requiredInt(forKey: "port")
+        threads = try reader.requiredInt(forKey: "threads")
+        corsOrigins = Set(try reader.requiredStringArray(forKey: "cors_origins"))
+        let login = try reader.requiredString(forKey: "login_client_id")
+        loginClientID = login.isEmpty ? nil : login
+        signupEnabled = try reader.requiredBool(forKey: "signup")
+        rateLimitBurst = try reader.requiredInt(forKey: "rate_limit_burst")
+        rateLimitPerSecond = try reader.requiredInt(forKey: "rate_limit_per_second")
+        try InvalidConfiguration.require(!server.hosts.isEmpty, "http.hosts must name at least one address")
+        try InvalidConfiguration.require((0...65535).contains(server.port), "http.port must be 0-65535")
+        try InvalidConfiguration.require((0...256).contains(threads), "http.threads must be 0-256 (0: one per core)")
+        try InvalidConfiguration.require(rateLimitBurst >= 1 && rateLimitPerSecond >= 0,
+                                         "http.rate_limit_burst must be at least 1 and http.rate_limit_per_second at least 0")
+    }
+}

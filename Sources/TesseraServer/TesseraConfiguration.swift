@@ -1,0 +1,115 @@
+import Configuration
+import Foundation
+import Logging
+import SystemPackage
+import TesseraAuth
+import TesseraHTTP
+
+/// The whole configuration of a Tessera process: its own top-level keys and the sections the
+/// modules own (`token`, `password`, `http`). Read in one order: flags, then `TESSERA_*`
+/// environment variables, then the JSON file, then each module's defaults.
+public struct TesseraConfiguration: ConfigurationSection {
+    public static let section = ""
+    public static let defaults: [String: ConfigValue] = [
+        "issuer": "http://127.0.0.1:8080",
+        "keys.file": "data/keys.json",
+        "keys.jwks": .init(.string(""), isSecret: true),
+        "store": "sqlite:data/tessera.db",
+        "database.password": .init(.string(""), isSecret: true),
+        "revocation.poll_seconds": 1,
+        "log.level": "info",
+    ]
+
+    /// The built-in default of every key of every section, under its absolute key.
+    public static var allDefaults: [AbsoluteConfigKey: ConfigValue] {
+        absoluteDefaults.merging(TokenConfiguration.absoluteDefaults) { a, _ in a }
+            .merging(PasswordConfiguration.absoluteDefaults) { a, _ in a }
+            .merging(HTTPConfiguration.absoluteDefaults) { a, _ in a }
+    }
+
+    /// Environment variables whose values are secrets (never logged by the configuration reader).
+    static let secretVariables: Set<String> = ["TESSERA_KEYS_JWKS", "TESSERA_DATABASE_PASSWORD"]
+
+    /// The file read when neither `--config` nor `$TESSERA_CONFIG` names one (it may be missing).
+    public static let defaultFile = "Config/tessera.json"
+
+    /// `issuer`: `iss` of every token, and the public base URL (RFC 8414 §2).
+    public var issuer: String
+    /// `keys.file`: the JWK Set file (mode 0600).
+    public var keysFile: String
+    /// `keys.jwks` (secret, environment only in practice): a JWK Set given inline; it takes
+    /// precedence over `keysFile`.
+    public var inlineJWKS: String?
+    /// `store`: `sqlite:PATH` or `postgres://user@host:port/database`.
+    public var store: String
+    /// `database.password` (secret): the PostgreSQL password when the URL has none.
+    public var databasePassword: String?
+    /// `revocation.poll_seconds`: how often each instance reads revocations made elsewhere (1-60).
+    public var revocationPollSeconds: Int
+    /// `log.level`: the lowest level logged.
+    public var logLevel: Logger.Level
+    public var token: TokenConfiguration
+    public var password: PasswordConfiguration
+    public var http: HTTPConfiguration
+
+    public init(reader: ConfigReader) throws {
+        issuer = try reader.requiredString(forKey: "issuer")
+        keysFile = try reader.requiredString(forKey: "keys.file")
+        let jwks = try reader.requiredString(forKey: "keys.jwks", isSecret: true)
+        inlineJWKS = jwks.isEmpty ? nil : jwks
+        store = try reader.requiredString(forKey: "store")
+        let databasePassword = try reader.requiredString(forKey: "database.password", isSecret: true)
+        self.databasePassword = databasePassword.isEmpty ? nil : databasePassword
+        revocationPollSeconds = try reader.requiredInt(forKey: "revocation.poll_seconds")
+        let level = try reader.requiredString(forKey: "log.level")
+        guard let logLevel = Logger.Level(rawValue: level) else {
+            throw InvalidConfiguration("log.level must be trace, debug, info, notice, warning, error or critical")
+        }
+        self.logLevel = logLevel
+        token = try TokenConfiguration(root: reader)
+        password = try PasswordConfiguration(root: reader)
+        http = try HTTPConfiguration(root: reader)
+        try InvalidConfiguration.require(!issuer.isEmpty, "issuer must not be empty")
+        try InvalidConfiguration.require((1...60).contains(revocationPollSeconds), "revocation.poll_seconds must be 1-60")
+    }
+
+    /// The configuration from `values` over the defaults, and nothing else (tests, embedding).
+    public init(values: [AbsoluteConfigKey: ConfigValue]) throws {
+        try self.init(reader: ConfigReader(providers: [
+            InMemoryProvider(name: "values", values: values), InMemoryProvider(name: "defaults", values: Self.allDefaults),
+        ]))
+    }
+
+    /// Loads the configuration: `overrides` (from flags), then `TESSERA_*` variables of
+    /// `environment`, then the JSON file (`configFile`, else `$TESSERA_CONFIG`, else
+    /// `Config/tessera.json` if present), then the defaults. A named file that cannot be read, a
+    /// value of the wrong type and a value out of range are all `InvalidConfiguration`.
+    public static func load(configFile: String?, overrides: [AbsoluteConfigKey: ConfigValue] = [:],
+                            environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> TesseraConfiguration {
+        let path = configFile ?? environment["TESSERA_CONFIG"] ?? defaultFile
+        let explicit = configFile != nil || environment["TESSERA_CONFIG"] != nil
+        let file: FileProvider<JSONSnapshot>
+        do {
+            file = try await FileProvider<JSONSnapshot>(filePath: FilePath(path), allowMissing: !explicit)
+        } catch {
+            throw InvalidConfiguration("cannot read config file \(path): \(error)")
+        }
+        let fileValues = ConfigReader(provider: file)
+        for secret in ["keys.jwks", "database.password"] where fileValues.string(forKey: ConfigKey(secret), isSecret: true) != nil {
+            throw InvalidConfiguration("\(secret) is a secret and is not read from \(path): set it in the environment (or keep keys in keys.file)")
+        }
+        let variables = KeyMappingProvider(
+            upstream: EnvironmentVariablesProvider(environmentVariables: environment, secretsSpecifier: .specific(secretVariables)),
+            keyMapper: { $0.prepending(["tessera"]) })
+        let reader = ConfigReader(providers: [
+            InMemoryProvider(name: "flags", values: overrides), variables, file, InMemoryProvider(name: "defaults", values: allDefaults),
+        ])
+        do {
+            return try TesseraConfiguration(reader: reader)
+        } catch let error as InvalidConfiguration {
+            throw error
+        } catch {
+            throw InvalidConfiguration("invalid configuration: \(error)")
+        }
+    }
+}
