@@ -98,3 +98,14 @@ def test_decode_warns_that_nothing_was_verified(tessera):
     assert json.loads(result.stdout)["claims"]["sub"] == "carol"
     assert "NOT verified" in result.stderr
     assert tessera.run("token", "decode", "not-a-token").returncode == 1
+
+
+def test_secrets_in_the_config_file_are_refused(tessera):
+    tessera.ok("keys", "generate")
+    for section, key in (("keys", "jwks"), ("database", "password")):
+        config = tessera.workdir / f"secret-{key}.json"
+        config.write_text(json.dumps({section: {key: "not-a-place-for-secrets"}}))
+        result = tessera.run("token", "mint", "--sub", "a", "--config", str(config))
+        assert result.returncode == 2, result.stderr
+        assert f"{section}.{key} is a secret" in result.stderr
+        assert "not-a-place-for-secrets" not in result.stderr

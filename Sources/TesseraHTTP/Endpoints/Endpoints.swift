@@ -9,7 +9,8 @@ public struct Endpoints: Sendable {
     let tokens: TokenService
     let accounts: AccountService
     let settings: Settings
-    let errors: ErrorMapping
+    let errors: ErrorResponder
+    let authenticator: Authenticator
 
     /// Endpoint settings from configuration.
     public struct Settings: Sendable {
@@ -46,7 +47,9 @@ public struct Endpoints: Sendable {
         self.tokens = tokens
         self.accounts = accounts
         self.settings = settings
-        errors = ErrorMapping(logger: logger)
+        errors = ErrorResponder(logger: logger)
+        authenticator = Authenticator(tokens: tokens, audiences: settings.verifyAudiences, issuer: settings.issuer,
+                                      trustedOrigins: settings.trustedOrigins)
     }
 
     /// Every route of the service.
@@ -54,46 +57,19 @@ public struct Endpoints: Sendable {
         oauthRoutes + sessionRoutes + userRoutes + metadataRoutes
     }
 
-    /// An async handler whose thrown errors are written in `style`.
-    func async(_ style: ErrorStyle, _ body: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse) -> RouteHandler {
-        .async { request in
-            do {
-                return try await body(request)
-            } catch {
-                return errors.response(for: error, style: style, request: request)
-            }
-        }
+    /// A group of routes anyone may call, writing errors in `style`.
+    func publicRoutes(_ style: ErrorStyle) -> PublicRoutes { PublicRoutes(style: style, errors: errors) }
+
+    /// A group of routes whose handlers run only for a caller meeting `requirement`.
+    func authenticatedRoutes(_ requirement: CallerRequirement) -> AuthenticatedRoutes {
+        AuthenticatedRoutes(requirement, authenticator: authenticator, errors: errors)
     }
 
-    /// A sync handler whose thrown errors are written in `style`.
-    func sync(_ style: ErrorStyle, _ body: @escaping @Sendable (HTTPRequest) throws -> HTTPResponse) -> RouteHandler {
-        .sync { request in
-            do {
-                return try body(request)
-            } catch {
-                return errors.response(for: error, style: style, request: request)
-            }
-        }
-    }
-
-    /// The verified access token of a bearer request, with its session checked against the
-    /// revocation view.
-    func bearer(_ request: HTTPRequest) throws -> VerifiedJWT {
-        guard let token = request.bearerToken else { throw MissingCredentials() }
-        return try tokens.verifyAccessToken(token, audiences: settings.verifyAudiences)
-    }
-
-    /// A JSON object body, or `invalid_input` naming what is wrong.
+    /// A JSON object body, or an input error naming what is wrong.
     func jsonBody(_ request: HTTPRequest) throws -> JSONObject {
-        guard request.contentType == "application/json" else { throw AuthError.invalidInputError(field: "body", detail: "Content-Type must be application/json") }
-        guard let object = JSONValue(parsing: request.body)?.objectValue else { throw AuthError.invalidInputError(field: "body", detail: "body is not a JSON object") }
+        guard request.contentType == "application/json" else { throw HTTPInputError(field: "body", detail: "Content-Type must be application/json") }
+        guard let object = JSONValue(parsing: request.body)?.objectValue else { throw HTTPInputError(field: "body", detail: "body is not a JSON object") }
         return object
     }
 }
-
-/// No credentials at all: RFC 6750 §3.1 says answer with a bare challenge.
-struct MissingCredentials: Error {}
-
-/// A cookie-authenticated state change from an origin that is neither ours nor trusted.
-struct CrossSiteRequest: Error {}
 

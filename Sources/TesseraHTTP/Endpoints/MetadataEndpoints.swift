@@ -8,26 +8,25 @@ extension Endpoints {
         let metadata = HTTPResponse.json(authorizationServerMetadata)
         let jwks = HTTPResponse.json(tokens.publicJWKS)
         let openAPI = HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: Array(OpenAPIDocument.json.utf8))
-        var routes = [
-            Route(.GET, "/.well-known/oauth-authorization-server", .sync { _ in metadata }),
-            Route(.GET, "/.well-known/jwks.json", .sync { _ in jwks }),
-            Route(.GET, "/openapi.json", .sync { _ in openAPI }),
-            Route(.GET, "/healthz", .sync { _ in .json(["status": .string("ok")]) }),
-            Route(.GET, "/readyz", async(.problem) { _ in
-                do {
-                    try await tokens.store.ping()
-                    return .json(["status": .string("ready")])
-                } catch {
-                    return .problem(.serviceUnavailable, title: "Service Unavailable", detail: "the store is unreachable")
-                }
-            }),
-        ]
-        if let metricsText = settings.metricsText {
-            routes.append(Route(.GET, "/metrics", .sync { _ in
-                HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"], body: metricsText())
-            }))
+        var group = publicRoutes(.problem)
+        group.sync(.GET, "/.well-known/oauth-authorization-server") { _, _ in metadata }
+        group.sync(.GET, "/.well-known/jwks.json") { _, _ in jwks }
+        group.sync(.GET, "/openapi.json") { _, _ in openAPI }
+        group.sync(.GET, "/healthz") { _, _ in .json(["status": .string("ok")]) }
+        group.async(.GET, "/readyz") { _, _ in
+            do {
+                try await tokens.store.ping()
+                return .json(["status": .string("ready")])
+            } catch {
+                return .problem(.serviceUnavailable, title: "Service Unavailable", detail: "the store is unreachable")
+            }
         }
-        return routes
+        if let metricsText = settings.metricsText {
+            group.sync(.GET, "/metrics") { _, _ in
+                HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"], body: metricsText())
+            }
+        }
+        return group.routes
     }
 
     /// RFC 8414 §2; endpoints are the issuer URL plus their paths (§3: the issuer is the base).

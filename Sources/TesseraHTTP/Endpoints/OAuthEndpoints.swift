@@ -5,24 +5,25 @@ import TesseraJWT
 
 /// `POST /oauth/token` (RFC 6749), `/oauth/revoke` (RFC 7009), `/oauth/introspect` (RFC 7662).
 extension Endpoints {
+    /// Clients authenticate per request, inside the handlers (RFC 6749 §2.3), so the group is public.
     var oauthRoutes: [Route] {
-        [
-            Route(.POST, "/oauth/token", async(.oauth) { try await token($0) }),
-            Route(.POST, "/oauth/revoke", async(.oauth) { try await revoke($0) }),
-            Route(.POST, "/oauth/introspect", async(.oauth) { try await introspect($0) }),
-        ]
+        var group = publicRoutes(.oauth)
+        group.async(.POST, "/oauth/token") { request, _ in try await token(request) }
+        group.async(.POST, "/oauth/revoke") { request, _ in try await revoke(request) }
+        group.async(.POST, "/oauth/introspect") { request, _ in try await introspect(request) }
+        return group.routes
     }
 
     /// The form parameters of an OAuth request; each at most once (RFC 6749 §3.2).
     func form(_ request: HTTPRequest) throws -> [String: String] {
         guard request.contentType == "application/x-www-form-urlencoded" else {
-            throw AuthError.invalidRequest("Content-Type must be application/x-www-form-urlencoded")
+            throw HTTPInputError(field: nil, detail: "Content-Type must be application/x-www-form-urlencoded")
         }
         guard let parameters = FormData.parseStrict(String(decoding: request.body, as: UTF8.self)) else {
-            throw AuthError.invalidRequest("malformed form body")
+            throw HTTPInputError(field: nil, detail: "malformed form body")
         }
         if let repeated = parameters.first(where: { $0.value.count > 1 }) {
-            throw AuthError.invalidRequest("parameter \(repeated.key) appears more than once")
+            throw HTTPInputError(field: repeated.key, detail: "parameter \(repeated.key) appears more than once")
         }
         return parameters.compactMapValues(\.first)
     }
@@ -31,13 +32,13 @@ extension Endpoints {
     /// the body, never both; public clients send `client_id` alone.
     func authenticateClient(_ request: HTTPRequest, _ form: [String: String]) async throws -> (OAuthClient, usedBasic: Bool) {
         if let header = request.headers.first(name: "authorization"), header.lowercased().hasPrefix("basic ") {
-            guard form["client_secret"] == nil else { throw AuthError.invalidRequest("use one client authentication method") }
+            guard form["client_secret"] == nil else { throw HTTPInputError(field: nil, detail: "use one client authentication method") }
             // RFC 6749 §2.3.1: both parts are form-urlencoded before they are joined and encoded.
             guard let decoded = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
                 let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":"),
                 let id = Self.formDecoded(text[..<colon]), let secret = Self.formDecoded(text[text.index(after: colon)...])
             else { throw BasicAuthenticationFailed() }
-            if let bodyID = form["client_id"], bodyID != id { throw AuthError.invalidRequest("client_id differs from the Basic credentials") }
+            if let bodyID = form["client_id"], bodyID != id { throw HTTPInputError(field: nil, detail: "client_id differs from the Basic credentials") }
             do {
                 return (try await tokens.authenticateClient(id: id, secret: secret), true)
             } catch {
@@ -54,18 +55,18 @@ extension Endpoints {
 
     private func token(_ request: HTTPRequest) async throws -> HTTPResponse {
         let form = try form(request)
-        guard let grantType = form["grant_type"] else { throw AuthError.invalidRequest("grant_type is required") }
+        guard let grantType = form["grant_type"] else { throw HTTPInputError(field: nil, detail: "grant_type is required") }
         guard let grant = GrantType(rawValue: grantType) else { throw AuthError.unsupportedGrantType("grant_type \(grantType)") }
         let (client, _) = try await authenticateClient(request, form)
         let issued: TokenResponse
         switch grant {
         case .password:
             guard let username = form["username"], let password = form["password"] else {
-                throw AuthError.invalidRequest("username and password are required")
+                throw HTTPInputError(field: nil, detail: "username and password are required")
             }
             issued = try await tokens.passwordGrant(client: client, username: username, password: password, scope: form["scope"], ip: request.remoteIP)
         case .refreshToken:
-            guard let refreshToken = form["refresh_token"] else { throw AuthError.invalidRequest("refresh_token is required") }
+            guard let refreshToken = form["refresh_token"] else { throw HTTPInputError(field: nil, detail: "refresh_token is required") }
             issued = try await tokens.refreshGrant(client: client, refreshToken: refreshToken, scope: form["scope"])
         case .clientCredentials:
             issued = try await tokens.clientCredentialsGrant(client: client, scope: form["scope"])
@@ -88,7 +89,7 @@ extension Endpoints {
     private func revoke(_ request: HTTPRequest) async throws -> HTTPResponse {
         let form = try form(request)
         let (client, _) = try await authenticateClient(request, form)
-        guard let token = form["token"] else { throw AuthError.invalidRequest("token is required") }
+        guard let token = form["token"] else { throw HTTPInputError(field: nil, detail: "token is required") }
         try await tokens.revoke(token: token, client: client)
         var response = HTTPResponse(status: .ok)
         response.noStore()
@@ -99,12 +100,9 @@ extension Endpoints {
         let form = try form(request)
         let (client, _) = try await authenticateClient(request, form)
         guard client.kind == .confidential else { throw AuthError(.invalidClient, "introspection needs a confidential client") }
-        guard let token = form["token"] else { throw AuthError.invalidRequest("token is required") }
+        guard let token = form["token"] else { throw HTTPInputError(field: nil, detail: "token is required") }
         var response = HTTPResponse.json(try await tokens.introspect(token: token))
         response.noStore()
         return response
     }
 }
-
-/// Basic credentials that did not authenticate: 401 with a Basic challenge (RFC 6749 §5.2).
-struct BasicAuthenticationFailed: Error {}

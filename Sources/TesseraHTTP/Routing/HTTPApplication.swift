@@ -2,16 +2,16 @@ import Foundation
 import Logging
 import NIOHTTP1
 
-/// The router and the middleware chain, independent of sockets: tests drive it directly.
+/// The middleware chain in front of the router, independent of sockets: the server and the
+/// tests drive it the same way.
 public struct HTTPApplication: Sendable {
     let router: Router
-    let filters: [any RequestFilter]
+    let middleware: [any Middleware]
 
-    /// An application answering with `router` through `filters` (request id → access log →
-    /// CORS → rate limit → route; errors are mapped per route by the endpoint helpers).
-    public init(router: Router, filters: [any RequestFilter]) {
+    /// An application answering with `router` behind `middleware`, outermost first.
+    public init(router: Router, middleware: [any Middleware]) {
         self.router = router
-        self.filters = filters
+        self.middleware = middleware
     }
 
     /// Tessera's application: every route of `endpoints` behind the middleware chain that the
@@ -19,27 +19,27 @@ public struct HTTPApplication: Sendable {
     /// `now` is the rate limiter's clock.
     public init(endpoints: Endpoints, http: HTTPConfiguration, logger: Logger,
                 now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
-        var filters: [any RequestFilter] = [
-            RequestIDFilter(), AccessLogFilter(logger: logger), MetricsFilter(), CORSFilter(allowedOrigins: http.corsOrigins),
+        var middleware: [any Middleware] = [
+            RequestIDMiddleware(), AccessLogMiddleware(logger: logger), MetricsMiddleware(), CORSMiddleware(allowedOrigins: http.corsOrigins),
         ]
         if http.rateLimitPerSecond > 0 {
-            filters.append(RateLimitFilter(burst: http.rateLimitBurst, perSecond: Double(http.rateLimitPerSecond), now: now))
+            middleware.append(RateLimitMiddleware(burst: http.rateLimitBurst, perSecond: Double(http.rateLimitPerSecond), now: now))
         }
-        self.init(router: Router(endpoints.routes), filters: filters)
+        self.init(router: Router(endpoints.routes), middleware: middleware)
     }
 
-    /// What to do with a request: answer now, or run async work first.
-    public enum Dispatch: Sendable {
-        case ready(HTTPResponse)
-        case pending(@Sendable () async -> HTTPResponse)
+    /// Runs the chain and routing on the caller's thread (the event loop); sync handlers answer
+    /// right here, async ones come back as pending work.
+    public func dispatch(_ request: HTTPRequest, context: inout RequestContext) -> Dispatch {
+        run(0, request, &context)
     }
 
-    /// Runs the `before` filters and routing on the caller's thread (the event loop); sync
-    /// handlers run right here.
-    public func dispatch(_ request: inout HTTPRequest) -> Dispatch {
-        for filter in filters {
-            if let early = filter.before(&request) { return .ready(early) }
-        }
+    private func run(_ index: Int, _ request: HTTPRequest, _ context: inout RequestContext) -> Dispatch {
+        guard index < middleware.count else { return route(request, &context) }
+        return middleware[index].handle(request, context: &context) { request, context in run(index + 1, request, &context) }
+    }
+
+    private func route(_ request: HTTPRequest, _ context: inout RequestContext) -> Dispatch {
         switch router.match(method: request.method, path: request.path) {
         case .notFound:
             return .ready(.problem(.notFound, title: "Not Found"))
@@ -48,22 +48,21 @@ public struct HTTPApplication: Sendable {
             response.headers.replaceOrAdd(name: "Allow", value: methods.map(\.rawValue).joined(separator: ", "))
             return .ready(response)
         case let .found(route, parameters):
-            request.parameters = parameters
-            request.route = route.pattern
+            context.parameters = parameters
+            context.route = route.pattern
             switch route.handler {
             case let .sync(handler):
-                return .ready(handler(request))
+                return .ready(handler(request, context))
             case let .async(handler):
-                let captured = request
-                return .pending { await handler(captured) }
+                let context = context
+                return .pending { await handler(request, context) }
             }
         }
     }
 
-    /// Runs the `after` filters in reverse order and the headers every response carries.
+    /// The headers every response carries, added last.
     public func finish(_ request: HTTPRequest, _ response: HTTPResponse) -> HTTPResponse {
         var response = response
-        for filter in filters.reversed() { filter.after(request, &response) }
         // Handlers never set these two, so adding is enough (and cheaper than replacing).
         response.headers.add(name: "X-Content-Type-Options", value: "nosniff")
         response.headers.add(name: "Content-Length", value: String(response.body.count))
@@ -73,8 +72,8 @@ public struct HTTPApplication: Sendable {
 
     /// The full response for `request` (for tests and tools that have no event loop).
     public func respond(to request: HTTPRequest) async -> HTTPResponse {
-        var request = request
-        switch dispatch(&request) {
+        var context = RequestContext()
+        switch dispatch(request, context: &context) {
         case let .ready(response): return finish(request, response)
         case let .pending(work): return finish(request, await work())
         }

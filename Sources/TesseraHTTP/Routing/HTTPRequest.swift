@@ -1,6 +1,7 @@
 import NIOHTTP1
 
-/// A complete request as a handler sees it: head, body and where it came from.
+/// A complete request as it arrived: head, body and where it came from. What the pipeline
+/// learns about it is kept in its `RequestContext`.
 public struct HTTPRequest: Sendable {
     public var method: HTTPMethod
     /// The path without the query string, percent-encoding kept.
@@ -11,14 +12,6 @@ public struct HTTPRequest: Sendable {
     public var body: [UInt8]
     /// The client's IP address, as text.
     public var remoteIP: String
-    /// The request id: a sane incoming `X-Request-Id` or a generated one.
-    public var requestID: String = ""
-    /// Parameters captured from the route pattern (`{id}`).
-    public var parameters: [String: String] = [:]
-    /// The matched route's pattern (`/v1/users/{id}`), for logs and metrics; empty if none.
-    public var route = ""
-    /// When the request was complete, for the access log.
-    public var receivedAt = ContinuousClock.now
 
     /// A request; `uri` may carry a query string.
     public init(method: HTTPMethod, uri: String, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = [], remoteIP: String = "127.0.0.1") {

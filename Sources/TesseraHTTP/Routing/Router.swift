@@ -1,19 +1,11 @@
 import NIOHTTP1
 
-/// What runs for a route.
+/// What runs for a route, once the router has matched it.
 public enum RouteHandler: Sendable {
     /// Pure CPU work of a few microseconds, run on the event loop (verify, metadata).
-    case sync(@Sendable (HTTPRequest) -> HTTPResponse)
+    case sync(@Sendable (HTTPRequest, RequestContext) -> HTTPResponse)
     /// Store or hashing work, run off the event loop.
-    case async(@Sendable (HTTPRequest) async -> HTTPResponse)
-}
-
-/// How a route's errors are written (DESIGN: RFC 6749 on /oauth, RFC 6750 on bearer routes,
-/// RFC 9457 elsewhere).
-public enum ErrorStyle: Sendable {
-    case oauth
-    case bearer
-    case problem
+    case async(@Sendable (HTTPRequest, RequestContext) async -> HTTPResponse)
 }
 
 /// A method and path pattern; `{name}` segments capture one path segment.

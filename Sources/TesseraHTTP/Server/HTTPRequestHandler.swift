@@ -58,9 +58,10 @@ final class HTTPRequestHandler: ChannelInboundHandler {
     private func respond(_ context: ChannelHandlerContext, head: HTTPRequestHead, body: [UInt8]) {
         let remote = remoteIP ?? context.channel.remoteAddress?.ipAddress ?? "unknown"
         remoteIP = remote
-        var request = HTTPRequest(method: head.method, uri: head.uri, headers: head.headers, body: body, remoteIP: remote)
+        let request = HTTPRequest(method: head.method, uri: head.uri, headers: head.headers, body: body, remoteIP: remote)
+        var requestContext = RequestContext()
         closeAfterResponse = closeAfterResponse || !head.isKeepAlive
-        switch application.dispatch(&request) {
+        switch application.dispatch(request, context: &requestContext) {
         case let .ready(response):
             write(context, request: request, response: response, version: head.version)
         case let .pending(work):

@@ -4,7 +4,7 @@ import Synchronization
 /// A token bucket per client IP for state-changing requests (logins, token requests): `burst`
 /// at once, refilled at `perSecond`. Beyond it: 429 with `Retry-After`. Reads (verify, metadata)
 /// are not limited: gateways call them at high rates. Buckets are forgotten when full.
-public final class RateLimitFilter: RequestFilter {
+public final class RateLimitMiddleware: Middleware {
     private struct Bucket {
         var tokens: Double
         var updated: Double
@@ -21,8 +21,8 @@ public final class RateLimitFilter: RequestFilter {
         self.now = now
     }
 
-    public func before(_ request: inout HTTPRequest) -> HTTPResponse? {
-        guard ![.GET, .HEAD, .OPTIONS].contains(request.method) else { return nil }
+    public func handle(_ request: HTTPRequest, context: inout RequestContext, next: Next) -> Dispatch {
+        guard ![.GET, .HEAD, .OPTIONS].contains(request.method) else { return next(request, &context) }
         let now = self.now()
         let wait: Double = buckets.withLock { buckets in
             if buckets.count > 100_000 { buckets = buckets.filter { $0.value.tokens + (now - $0.value.updated) * perSecond < burst } }
@@ -34,9 +34,9 @@ public final class RateLimitFilter: RequestFilter {
             bucket.tokens -= 1
             return 0
         }
-        guard wait > 0 else { return nil }
+        guard wait > 0 else { return next(request, &context) }
         var response = HTTPResponse.problem(.tooManyRequests, title: "Too Many Requests", detail: "slow down and retry after the given delay")
         response.headers.replaceOrAdd(name: "Retry-After", value: String(Int(wait.rounded(.up))))
-        return response
+        return .ready(response)
     }
 }

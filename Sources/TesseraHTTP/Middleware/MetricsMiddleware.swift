@@ -4,7 +4,7 @@ import Synchronization
 /// Counts requests by route, method and status and records their latency (swift-metrics; the
 /// executable chooses the backend). Unmatched paths count under the route `unmatched`, so
 /// scanners cannot blow up the label set. Metric handles are made once per label set and reused.
-public final class MetricsFilter: RequestFilter {
+public final class MetricsMiddleware: Middleware {
     private struct Key: Hashable {
         let route: String
         let method: String
@@ -20,9 +20,16 @@ public final class MetricsFilter: RequestFilter {
 
     public init() {}
 
-    public func after(_ request: HTTPRequest, _ response: inout HTTPResponse) {
-        let route = request.route.isEmpty ? "unmatched" : request.route
-        let method = request.method.rawValue, status = response.status.code
+    public func handle(_ request: HTTPRequest, context: inout RequestContext, next: Next) -> Dispatch {
+        let dispatch = next(request, &context)
+        let route = context.route.isEmpty ? "unmatched" : context.route, method = request.method.rawValue, start = context.receivedAt
+        return dispatch.map { [self] response in
+            record(route: route, method: method, status: response.status.code, since: start)
+            return response
+        }
+    }
+
+    private func record(route: String, method: String, status: UInt, since start: ContinuousClock.Instant) {
         let (counter, timer) = handles.withLock { handles in
             let counterKey = Key(route: route, method: method, status: status), timerKey = Key(route: route, method: method, status: 0)
             let counter = handles.counters[counterKey] ?? Counter(
@@ -34,7 +41,7 @@ public final class MetricsFilter: RequestFilter {
             return (counter, timer)
         }
         counter.increment()
-        timer.recordInterval(since: request.receivedAt)
+        timer.recordInterval(since: start)
     }
 }
 
