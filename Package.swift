@@ -69,7 +69,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Configuration", package: "swift-configuration"),
-            ]
+            ],
+            resources: [.embedInCode("Resources/openapi.json")]
         ),
         .target(
             name: "TesseraServer",

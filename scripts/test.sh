@@ -9,6 +9,10 @@ cd "$(dirname "$0")/.."
 
 scripts/setup.sh --venv
 
+# Every real component this script promises (PostgreSQL, nginx, the crash worker) must be
+# there: the suites fail instead of skipping when one is missing.
+export TESSERA_REQUIRE_ALL=1
+
 echo "== build"
 swift build --build-tests
 
@@ -20,4 +24,4 @@ echo "== swift tests (the store contract suite runs on SQLite and on this Postgr
 swift test --skip-build
 
 echo "== interop: PyJWT, passlib, CLI"
-TESSERA_BIN="$(swift build --show-bin-path)/tessera" .venv/bin/python -m pytest -q -p no:cacheprovider Tests/interop
+TESSERA_BIN="$(swift build --show-bin-path)/tessera" .venv/bin/python -m pytest -q -rs -p no:cacheprovider Tests/interop

@@ -59,35 +59,39 @@ public struct TesseraServer: Service {
     public func prepare() async throws {
         try await store.migrate()
         try await tokens.prepare()
+        // The revocation view is complete before the first request, not one poll later.
+        try await tokens.refreshRevocations()
         if try await accounts.users(after: nil, limit: 1).isEmpty {
             logger.notice("no users yet: add one with `tessera user add NAME` (password on stdin) and a client with `tessera client add web --public`; then POST /oauth/token or /v1/login")
         }
     }
 
-    /// Prepares, then serves HTTP and runs the periodic tasks until graceful shutdown.
+    /// Prepares, then serves HTTP until graceful shutdown.
     public func run() async throws {
         try await prepare()
-        try await withThrowingDiscardingTaskGroup { group in
-            group.addTask { try await http.run() }
-            for task in background { group.addTask { try await task.run() } }
-        }
+        try await http.run()
     }
 
-    /// The whole process: the store's connections and this server in one `ServiceGroup`, which
-    /// SIGTERM or SIGINT shuts down gracefully (in-flight requests finish, then the store closes).
+    /// Everything to run, in start order: the store's pool first (it must outlive its users),
+    /// then the periodic tasks, then this server. `ServiceGroup` stops them in reverse order, so
+    /// HTTP drains while revocations are still polled and the store still answers.
+    public var services: [any Service] {
+        (storeService.map { [$0] } ?? []) + background + [self]
+    }
+
+    /// The whole process: `services` in one `ServiceGroup`, which SIGTERM or SIGINT shuts down
+    /// gracefully (in-flight requests finish, then the tasks stop, then the store closes).
     public func runUntilSignalled() async throws {
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        if let storeService { services.append(.init(service: storeService)) }
-        services.append(.init(service: self))
-        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         try? await store.close()
         logger.info("stopped")
     }
 }
 
-/// Runs `work` now and then every `interval` until shutdown; a failure is logged and retried
-/// at the next tick.
+/// Runs `work` every `interval` until shutdown, starting one interval after start (the server
+/// has done the first round in `prepare()`); a failure is logged and retried at the next tick.
 struct PeriodicTask: Service {
     let name: String
     let interval: Duration
@@ -96,13 +100,12 @@ struct PeriodicTask: Service {
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
+            while (try? await Task.sleep(for: interval)) != nil {
                 do {
                     try await work()
                 } catch {
                     logger.warning("\(name) failed; retrying", metadata: ["error": "\(error)"])
                 }
-                try? await Task.sleep(for: interval)
             }
         }
     }

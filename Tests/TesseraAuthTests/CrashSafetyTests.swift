@@ -10,8 +10,9 @@ struct CrashSafetyTests {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("TesseraCrashWorker")
     }
 
-    @Test("SIGKILL mid-rotation leaves a consistent database", .enabled(if: FileManager.default.isExecutableFile(atPath: worker.path)))
+    @Test("SIGKILL mid-rotation leaves a consistent database")
     func killMidRotation() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.worker.path), "TesseraCrashWorker is missing; `swift build` builds it")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-crash-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }

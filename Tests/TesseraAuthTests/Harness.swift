@@ -16,7 +16,11 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
 
     static let postgresURL = ProcessInfo.processInfo.environment["TESSERA_TEST_POSTGRES_URL"]
 
-    static var available: [StoreKind] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
+    /// PostgreSQL runs when its URL is given, and always under scripts/test.sh
+    /// (`TESSERA_REQUIRE_ALL=1`), where a missing server then fails instead of being skipped.
+    static var available: [StoreKind] {
+        postgresURL == nil && ProcessInfo.processInfo.environment["TESSERA_REQUIRE_ALL"] != "1" ? [.sqlite] : [.sqlite, .postgres]
+    }
 
     var testDescription: String { rawValue }
 }

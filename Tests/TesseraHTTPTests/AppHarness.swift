@@ -82,9 +82,9 @@ extension HTTPResponse {
     var text: String { String(decoding: body, as: UTF8.self) }
 }
 
-/// Runs `body` with a harness and closes it.
-func withApp(_ body: (AppHarness) async throws -> Void) async throws {
-    let harness = try await AppHarness.make()
+/// Runs `body` with a harness configured by `values` and closes it.
+func withApp(_ values: [AbsoluteConfigKey: ConfigValue] = [:], _ body: (AppHarness) async throws -> Void) async throws {
+    let harness = try await AppHarness.make(values)
     do {
         try await body(harness)
     } catch {

@@ -11,18 +11,6 @@ import TesseraServer
 /// `/v1/verify` accepts, with a control showing the default behaves the other way.
 @Suite("Configuration: every key reaches the server")
 struct ConfigurationTests {
-    /// Runs `body` with a harness configured by `values`.
-    static func withApp(_ values: [AbsoluteConfigKey: ConfigValue], _ body: (AppHarness) async throws -> Void) async throws {
-        let harness = try await AppHarness.make(values)
-        do {
-            try await body(harness)
-        } catch {
-            await harness.close()
-            throw error
-        }
-        await harness.close()
-    }
-
     /// A token from the harness's issuer and key, with `extra` claims and header `typ`.
     static func token(expiresIn: Double = 300, type: String = "at+jwt", extra: [String: JSONValue] = [:]) throws -> String {
         var claims = JWTClaims()
@@ -44,13 +32,13 @@ struct ConfigurationTests {
     @Test("token.leeway_seconds=0: a token expired 30 s ago is refused (the default 60 s accepts it)")
     func leeway() async throws {
         let expired = try Self.token(expiresIn: -30)
-        try await Self.withApp([:]) { h in #expect(await Self.verify(h, expired) == .ok) }
-        try await Self.withApp(["token.leeway_seconds": 0]) { h in #expect(await Self.verify(h, expired) == .unauthorized) }
+        try await withApp([:]) { h in #expect(await Self.verify(h, expired) == .ok) }
+        try await withApp(["token.leeway_seconds": 0]) { h in #expect(await Self.verify(h, expired) == .unauthorized) }
     }
 
     @Test("token.type: the server signs and requires the configured typ, and refuses at+jwt")
     func tokenType() async throws {
-        try await Self.withApp(["token.type": "example+jwt"]) { h in
+        try await withApp(["token.type": "example+jwt"]) { h in
             let custom = try Self.token(type: "example+jwt"), standard = try Self.token(type: "at+jwt")
             #expect(await Self.verify(h, custom) == .ok)
             #expect(await Self.verify(h, standard) == .unauthorized)
@@ -67,8 +55,8 @@ struct ConfigurationTests {
     func maximumBytes() async throws {
         let long = try Self.token(extra: ["pad": .string(String(repeating: "x", count: 600))])
         #expect(long.utf8.count > 512)
-        try await Self.withApp([:]) { h in #expect(await Self.verify(h, long) == .ok) }
-        try await Self.withApp(["token.max_bytes": 512]) { h in
+        try await withApp([:]) { h in #expect(await Self.verify(h, long) == .ok) }
+        try await withApp(["token.max_bytes": 512]) { h in
             let short = try Self.token()
             #expect(await Self.verify(h, long) == .unauthorized)
             #expect(await Self.verify(h, short) == .ok)
@@ -77,7 +65,7 @@ struct ConfigurationTests {
 
     @Test("token.ttl_seconds: issued access tokens live as long as configured")
     func accessTokenLifetime() async throws {
-        try await Self.withApp(["token.ttl_seconds": 120]) { h in
+        try await withApp(["token.ttl_seconds": 120]) { h in
             _ = try await h.seed()
             #expect(try await h.passwordLogin()["expires_in"] == .int(120))
         }
@@ -87,13 +75,13 @@ struct ConfigurationTests {
     func httpSection() async throws {
         let body = #"{"username":"bob","password":"long enough password"}"#
         let json = [("Content-Type", "application/json")]
-        try await Self.withApp([:]) { h in #expect(await h.send(.POST, "/v1/signup", headers: json, body: body).status == .notFound) }
-        try await Self.withApp(["http.signup": true]) { h in #expect(await h.send(.POST, "/v1/signup", headers: json, body: body).status == .created) }
-        try await Self.withApp(["http.rate_limit_burst": 1]) { h in
+        try await withApp([:]) { h in #expect(await h.send(.POST, "/v1/signup", headers: json, body: body).status == .notFound) }
+        try await withApp(["http.signup": true]) { h in #expect(await h.send(.POST, "/v1/signup", headers: json, body: body).status == .created) }
+        try await withApp(["http.rate_limit_burst": 1]) { h in
             #expect(await h.send(.POST, "/v1/signup").status != .tooManyRequests)
             #expect(await h.send(.POST, "/v1/signup").status == .tooManyRequests)
         }
-        try await Self.withApp(["http.rate_limit_burst": 1, "http.rate_limit_per_second": 0]) { h in
+        try await withApp(["http.rate_limit_burst": 1, "http.rate_limit_per_second": 0]) { h in
             for _ in 0..<3 { #expect(await h.send(.POST, "/v1/signup").status != .tooManyRequests) }
         }
     }

@@ -60,6 +60,7 @@ struct RouteGroupTests {
             #expect(response.status == .unauthorized)
             #expect(response.headers.first(name: "X-Request-Id") == "abc-123")
             #expect(response.headers.first(name: "Access-Control-Allow-Origin") == "https://app.example")
+            #expect(response.headers.first(name: "Access-Control-Expose-Headers") == "X-Request-Id, WWW-Authenticate, Retry-After")
             #expect(response.headers.first(name: "X-Content-Type-Options") == "nosniff")
         }
     }

@@ -50,3 +50,15 @@ def tessera(tmp_path: Path) -> Tessera:
     binary = os.environ.get("TESSERA_BIN")
     assert binary, "TESSERA_BIN must point at the built tessera binary (scripts/test.sh sets it)"
     return Tessera(str(Path(binary).resolve()), tmp_path)
+
+
+# scripts/test.sh sets TESSERA_REQUIRE_ALL=1: there a real component that is missing (nginx,
+# the throwaway PostgreSQL) fails the suite instead of skipping quietly.
+REQUIRE_ALL = os.environ.get("TESSERA_REQUIRE_ALL") == "1"
+
+
+def require(found, what: str):
+    """Returns `found`; if it is missing, fails under scripts/test.sh and skips elsewhere."""
+    if not found:
+        (pytest.fail if REQUIRE_ALL else pytest.skip)(f"{what} is missing")
+    return found

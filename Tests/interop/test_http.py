@@ -11,6 +11,7 @@ import pytest
 import requests
 from authlib.integrations.requests_client import OAuth2Session
 
+from conftest import require
 from server import Server, free_port
 
 FAST = {"TESSERA_PASSWORD_SCRYPT_LN": "10", "TESSERA_HTTP_LOGIN_CLIENT_ID": "web"}
@@ -71,8 +72,9 @@ def test_login_endpoint_and_metadata(server):
     assert metadata["token_endpoint"].endswith("/oauth/token")
 
 
-@pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is installed by scripts/setup.sh --venv")
 def test_nginx_auth_request(server, tmp_path):
+    # Debian installs nginx in /usr/sbin, which is not on every PATH.
+    binary = require(shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin"), "nginx (scripts/setup.sh --venv installs it)")
     port, upstream = free_port(), free_port()
     conf = tmp_path / "nginx.conf"
     conf.write_text(f"""
@@ -106,7 +108,7 @@ http {{
     }}
 }}
 """)
-    nginx = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(tmp_path)], stderr=subprocess.PIPE)
+    nginx = subprocess.Popen([binary, "-c", str(conf), "-p", str(tmp_path)], stderr=subprocess.PIPE)
     try:
         for _ in range(100):
             try:
@@ -129,9 +131,8 @@ http {{
         nginx.wait(timeout=10)
 
 
-@pytest.mark.skipif(not os.environ.get("TESSERA_TEST_POSTGRES_URL"), reason="needs the throwaway PostgreSQL of scripts/test.sh")
 def test_two_instances_share_postgres_state(tessera):
-    admin = os.environ["TESSERA_TEST_POSTGRES_URL"]
+    admin = require(os.environ.get("TESSERA_TEST_POSTGRES_URL"), "the throwaway PostgreSQL of scripts/test.sh")
     database = "serve_" + uuid.uuid4().hex[:12]
     port = admin.rsplit(":", 1)[1].split("/")[0]
     subprocess.run(["psql", "-h", "127.0.0.1", "-p", port, "-U", "postgres", "-d", "postgres", "-qc", f"CREATE DATABASE {database}"],

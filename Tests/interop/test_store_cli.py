@@ -4,11 +4,12 @@ import os
 import uuid
 
 import pytest
+from conftest import REQUIRE_ALL, require
 
 
 def stores():
     yield "sqlite"
-    if os.environ.get("TESSERA_TEST_POSTGRES_URL"):
+    if os.environ.get("TESSERA_TEST_POSTGRES_URL") or REQUIRE_ALL:
         yield "postgres"
 
 
@@ -16,7 +17,7 @@ def stores():
 def store(request, tessera):
     if request.param == "sqlite":
         return f"sqlite:{tessera.workdir / 'data' / 'tessera.db'}"
-    admin = os.environ["TESSERA_TEST_POSTGRES_URL"]
+    admin = require(os.environ.get("TESSERA_TEST_POSTGRES_URL"), "the throwaway PostgreSQL of scripts/test.sh")
     database = "cli_" + uuid.uuid4().hex[:12]
     import subprocess
     port = admin.rsplit(":", 1)[1].split("/")[0]

@@ -7,7 +7,7 @@ extension Endpoints {
     var metadataRoutes: [Route] {
         let metadata = HTTPResponse.json(authorizationServerMetadata)
         let jwks = HTTPResponse.json(tokens.publicJWKS)
-        let openAPI = HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: Array(OpenAPIDocument.json.utf8))
+        let openAPI = HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: PackageResources.openapi_json)
         var group = publicRoutes(.problem)
         group.sync(.GET, "/.well-known/oauth-authorization-server") { _, _ in metadata }
         group.sync(.GET, "/.well-known/jwks.json") { _, _ in jwks }

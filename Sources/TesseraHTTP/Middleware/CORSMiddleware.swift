@@ -32,6 +32,7 @@ public struct CORSMiddleware: Middleware {
             if let origin {
                 response.headers.replaceOrAdd(name: "Access-Control-Allow-Origin", value: origin)
                 response.headers.replaceOrAdd(name: "Access-Control-Allow-Credentials", value: "true")
+                response.headers.replaceOrAdd(name: "Access-Control-Expose-Headers", value: "X-Request-Id, WWW-Authenticate, Retry-After")
             }
             return response
         }

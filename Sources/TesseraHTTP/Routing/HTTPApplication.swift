@@ -28,6 +28,9 @@ public struct HTTPApplication: Sendable {
         self.init(router: Router(endpoints.routes), middleware: middleware)
     }
 
+    /// Every route the application answers, as `METHOD pattern`.
+    public var routeTable: Set<String> { router.table }
+
     /// Runs the chain and routing on the caller's thread (the event loop); sync handlers answer
     /// right here, async ones come back as pending work.
     public func dispatch(_ request: HTTPRequest, context: inout RequestContext) -> Dispatch {

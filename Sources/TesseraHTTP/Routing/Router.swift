@@ -45,6 +45,9 @@ public struct Router: Sendable {
 
     public init(_ routes: [Route]) { self.routes = routes }
 
+    /// Every route as `METHOD pattern` (`GET /v1/users/{id}`), for documents that must list them.
+    public var table: Set<String> { Set(routes.map { "\($0.method.rawValue) \($0.pattern)" }) }
+
     public enum Match {
         case found(Route, [String: String])
         case methodNotAllowed([HTTPMethod])
