@@ -3,6 +3,7 @@ import Logging
 import PostgresNIO
 import ServiceLifecycle
 import TesseraAuth
+import TesseraJWT
 import TesseraSQL
 
 /// The store for several instances on one database: a pooled PostgresClient (which reconnects
@@ -15,14 +16,14 @@ import TesseraSQL
 public final class PostgresAuthStore: AuthStore, Service {
     private let client: PostgresClient
     private let logger: Logger
-    private let clock: @Sendable () -> Int64
+    private let clock: JWTClock
     private let operationTimeout: Duration
 
     /// Connects to `url` (`postgres://user[:password]@host[:port]/database`); the password may
     /// instead come from `password` (for example `TESSERA_DATABASE_PASSWORD`).
     /// Each transaction, including waiting for a connection, must finish within `operationTimeout`.
     public init(url: String, password: String? = nil, maximumConnections: Int = 10, operationTimeout: Duration = .seconds(10),
-                clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) throws {
+                clock: JWTClock = .system) throws {
         guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme),
             let host = components.host, !host.isEmpty, let user = components.user
         else { throw AuthError.storeUnavailable("store URL must look like postgres://user@host:port/database") }
@@ -46,7 +47,7 @@ public final class PostgresAuthStore: AuthStore, Service {
     }
 
     public func migrate() async throws {
-        try await Migrations.apply(dialect: .postgres, now: clock()) { body in
+        try await Migrations.apply(dialect: .postgres, now: Int64(clock.now)) { body in
             try await self.inTransaction { try await body($0) }
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import SQLiteNIO
 import TesseraAuth
+import TesseraJWT
 import TesseraSQL
 
 /// The embedded store: one SQLite file in WAL mode with full fsync, foreign keys on and a busy
@@ -9,10 +10,10 @@ import TesseraSQL
 public final class SQLiteAuthStore: AuthStore {
     private let connection: SQLiteConnection
     private let mutex = AsyncMutex()
-    private let clock: @Sendable () -> Int64
+    private let clock: JWTClock
 
     /// Opens (creating if needed) the database at `path`.
-    public static func open(path: String, clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) async throws -> SQLiteAuthStore {
+    public static func open(path: String, clock: JWTClock = .system) async throws -> SQLiteAuthStore {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -30,13 +31,13 @@ public final class SQLiteAuthStore: AuthStore {
         return store
     }
 
-    private init(connection: SQLiteConnection, clock: @escaping @Sendable () -> Int64) {
+    private init(connection: SQLiteConnection, clock: JWTClock) {
         self.connection = connection
         self.clock = clock
     }
 
     public func migrate() async throws {
-        try await Migrations.apply(dialect: .sqlite, now: clock()) { body in
+        try await Migrations.apply(dialect: .sqlite, now: Int64(clock.now)) { body in
             try await self.inTransaction { try await body($0) }
         }
     }

@@ -1,5 +1,6 @@
 import ServiceLifecycle
 import TesseraAuth
+import TesseraJWT
 import TesseraPostgres
 import TesseraSQLite
 
@@ -12,7 +13,7 @@ public struct OpenStore: Sendable {
 
 extension TesseraConfiguration {
     /// The configured store, not yet migrated. `clock` dates rows the store writes itself.
-    public func openStore(clock: @escaping @Sendable () -> Int64) async throws -> OpenStore {
+    public func openStore(clock: JWTClock) async throws -> OpenStore {
         if store.hasPrefix("sqlite:") {
             let path = String(store.dropFirst("sqlite:".count))
             guard !path.isEmpty else { throw InvalidConfiguration("store sqlite: needs a path, e.g. sqlite:data/tessera.db") }
@@ -27,7 +28,7 @@ extension TesseraConfiguration {
 
     /// Runs `body` with the configured store, migrated, its connections running for the
     /// duration; the store is closed afterwards (the CLI's store commands).
-    public func withStore<T: Sendable>(clock: @escaping @Sendable () -> Int64,
+    public func withStore<T: Sendable>(clock: JWTClock,
                                        _ body: (any AuthStore) async throws -> T) async throws -> T {
         let opened = try await openStore(clock: clock)
         return try await withThrowingTaskGroup(of: Void.self) { group in

@@ -29,8 +29,8 @@ public struct TesseraServer: Service {
     public static func build(configuration: TesseraConfiguration, logger: Logger, metrics: PrometheusCollectorRegistry? = nil,
                              clock: JWTClock = .system, hashingPool: PasswordHashingPool = PasswordHashingPool()) async throws -> TesseraServer {
         let ring = try configuration.ensureKeyRing(logger: logger, now: Int(clock.now))
-        let opened = try await configuration.openStore(clock: { Int64(clock.now) })
-        let tokens = try TokenService(store: opened.store, keyRing: ring, policy: AuthPolicy(issuer: configuration.issuer, token: configuration.token),
+        let opened = try await configuration.openStore(clock: clock)
+        let tokens = TokenService(store: opened.store, keyRing: ring, policy: AuthPolicy(issuer: configuration.issuer, token: configuration.token),
                                       hasher: configuration.password.hasher, hashingPool: hashingPool, clock: clock)
         let accounts = AccountService(tokens: tokens)
         var metricsText: (@Sendable () -> [UInt8])?
@@ -38,16 +38,16 @@ public struct TesseraServer: Service {
         let settings = Endpoints.Settings(issuer: configuration.issuer, verifyAudiences: Set(configuration.token.audiences),
                                           http: configuration.http, metricsText: metricsText)
         let endpoints = Endpoints(tokens: tokens, accounts: accounts, settings: settings, logger: logger)
-        let application = HTTPApplication(endpoints: endpoints, http: configuration.http, logger: logger, now: { clock.now })
+        let application = HTTPApplication(endpoints: endpoints, http: configuration.http, logger: logger, clock: clock)
         let threads = configuration.http.threads
         let group = threads == 0 ? MultiThreadedEventLoopGroup.singleton : MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let http = HTTPServer(application: application, configuration: configuration.http.server, logger: logger, group: group)
         let background = [
             PeriodicTask(name: "revocation poll", interval: .seconds(configuration.revocationPollSeconds), logger: logger) {
-                try await tokens.refreshRevocations()
+                try await tokens.sessions.refreshRevocations()
             },
             PeriodicTask(name: "login attempt pruning", interval: .seconds(300), logger: logger) {
-                try await tokens.pruneLoginAttempts()
+                try await tokens.login.pruneAttempts()
             },
         ]
         return TesseraServer(configuration: configuration, store: opened.store, tokens: tokens, accounts: accounts, application: application,
@@ -58,9 +58,9 @@ public struct TesseraServer: Service {
     /// hash and the revocation view. `run()` calls it; tests that need no listener call it alone.
     public func prepare() async throws {
         try await store.migrate()
-        try await tokens.prepare()
+        try await tokens.login.prepare()
         // The revocation view is complete before the first request, not one poll later.
-        try await tokens.refreshRevocations()
+        try await tokens.sessions.refreshRevocations()
         if try await accounts.users(after: nil, limit: 1).isEmpty {
             logger.notice("no users yet: add one with `tessera user add NAME` (password on stdin) and a client with `tessera client add web --public`; then POST /oauth/token or /v1/login")
         }

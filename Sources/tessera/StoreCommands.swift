@@ -11,9 +11,9 @@ func withServices<T: Sendable>(_ config: ConfigOptions, needsKeys: Bool = false,
     let configuration = try await config.load()
     return try await asConfigurationError {
         try await asStoreError {
-            try await configuration.withStore(clock: { Int64(Date().timeIntervalSince1970) }) { store in
+            try await configuration.withStore(clock: .system) { store in
                 let ring = try needsKeys ? configuration.loadKeyRing() : ((try? configuration.loadKeyRing()) ?? JWTKeyRing(keys: []))
-                let tokens = try TokenService(store: store, keyRing: ring, policy: AuthPolicy(issuer: configuration.issuer, token: configuration.token),
+                let tokens = TokenService(store: store, keyRing: ring, policy: AuthPolicy(issuer: configuration.issuer, token: configuration.token),
                                               hasher: configuration.password.hasher)
                 return try await body(tokens, AccountService(tokens: tokens), configuration)
             }
@@ -195,7 +195,7 @@ struct SessionCommand: AsyncParsableCommand {
         func run() async throws {
             try await withServices(config) { tokens, accounts, _ in
                 let now = Int64(Date().timeIntervalSince1970)
-                for session in try await tokens.sessions(userID: accounts.user(username: name).id) {
+                for session in try await tokens.sessions.list(userID: accounts.user(username: name).id) {
                     let state = session.revokedAt != nil ? "revoked" : (session.isActive(at: now) ? "active" : "expired")
                     print([session.id, session.clientID, iso(session.createdAt), iso(session.lastSeenAt), state].joined(separator: "\t"))
                 }
@@ -211,7 +211,7 @@ struct SessionCommand: AsyncParsableCommand {
         @Argument(help: "Session id.") var id: String
 
         func run() async throws {
-            try await withServices(config) { tokens, _, _ in try await tokens.revokeSession(id: id) }
+            try await withServices(config) { tokens, _, _ in try await tokens.sessions.revoke(id: id) }
         }
     }
 }

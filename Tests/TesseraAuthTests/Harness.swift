@@ -52,23 +52,22 @@ struct Harness: Sendable {
         var policy = AuthPolicy(issuer: "https://auth.test", defaultAudiences: ["api"])
         configure(&policy)
         let ring = try JWTKeyRing(keys: [JWTKey.generate(kid: "k1", algorithm: .hs256, created: 1)])
-        let tokens = try TokenService(store: store, keyRing: ring, policy: policy, hasher: fastHasher,
+        let tokens = TokenService(store: store, keyRing: ring, policy: policy, hasher: fastHasher,
                                       hashingPool: PasswordHashingPool(width: 2), clock: clock.jwtClock)
         return Harness(kind: kind, store: store, tokens: tokens, accounts: AccountService(tokens: tokens), clock: clock,
                        cleanup: cleanup, keyRing: ring)
     }
 
     /// A second service on the same store: another instance with its own revocation view.
-    func secondInstance() throws -> TokenService {
-        try TokenService(store: store, keyRing: keyRing, policy: tokens.policy, hasher: Self.fastHasher, clock: clock.jwtClock)
+    func secondInstance() -> TokenService {
+        TokenService(store: store, keyRing: keyRing, policy: tokens.policy, hasher: Self.fastHasher, clock: clock.jwtClock)
     }
 
     static func makeStore(_ kind: StoreKind, clock: TestClock) async throws -> (any AuthStore, @Sendable () async throws -> Void) {
-        let nowSeconds: @Sendable () -> Int64 = { Int64(clock.now) }
         switch kind {
         case .sqlite:
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-test-\(UUID().uuidString)")
-            let store = try await SQLiteAuthStore.open(path: directory.appendingPathComponent("tessera.db").path, clock: nowSeconds)
+            let store = try await SQLiteAuthStore.open(path: directory.appendingPathComponent("tessera.db").path, clock: clock.jwtClock)
             return (store, {
                 try await store.close()
                 try? FileManager.default.removeItem(at: directory)
@@ -78,7 +77,7 @@ struct Harness: Sendable {
             let database = "tessera_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased())"
             try await PostgresAdmin.run(adminURL, "CREATE DATABASE \(database)")
             let url = adminURL.replacingOccurrences(of: #"/[^/]*$"#, with: "/\(database)", options: .regularExpression)
-            let store = try PostgresAuthStore(url: url, clock: nowSeconds)
+            let store = try PostgresAuthStore(url: url, clock: clock.jwtClock)
             let running = Task { await store.run() }
             return (store, {
                 running.cancel()
@@ -114,7 +113,7 @@ struct Harness: Sendable {
     }
 
     func login(_ client: OAuthClient, _ name: String = "alice", password: String = Harness.password, ip: String = "192.0.2.1") async throws -> TokenResponse {
-        try await tokens.passwordGrant(client: client, username: name, password: password, scope: nil, ip: ip)
+        try await tokens.login.grant(client: client, username: name, password: password, scope: nil, ip: ip)
     }
 }
 

@@ -9,13 +9,13 @@ struct LoginContractTests {
         try await Harness.with(kind) { h in
             let alice = try await h.user()
             let client = try await h.webClient()
-            let pair = try await h.tokens.passwordGrant(client: client, username: "Alice", password: Harness.password, scope: "read", ip: "192.0.2.1")
+            let pair = try await h.tokens.login.grant(client: client, username: "Alice", password: Harness.password, scope: "read", ip: "192.0.2.1")
             #expect(pair.tokenType == "Bearer" && pair.expiresIn == 900 && pair.scope == "read")
-            let claims = try h.tokens.verifyAccessToken(pair.accessToken).claims
+            let claims = try h.tokens.accessTokens.verify(pair.accessToken).claims
             #expect(claims.subject == alice.id && claims.issuer == "https://auth.test" && claims.audience == ["api"])
             #expect(claims.clientID == "web" && claims.scope == "read" && claims.sessionID == pair.sessionID)
             #expect(claims.expiration == h.clock.now + 900 && claims.issuedAt == h.clock.now && claims.jwtID != nil)
-            #expect(try h.tokens.verifyAccessToken(pair.accessToken).header["typ"] == .string("at+jwt"))
+            #expect(try h.tokens.accessTokens.verify(pair.accessToken).header["typ"] == .string("at+jwt"))
             #expect(try #require(pair.refreshToken).utf8.count == 43, "256 random bits, base64url")
             #expect(try await h.login(client).scope == "read write", "no scope asked: the client's scopes")
         }
@@ -44,12 +44,12 @@ struct LoginContractTests {
             try await h.user()
             let client = try await h.webClient()
             await expectAuthError(.invalidScope) {
-                try await h.tokens.passwordGrant(client: client, username: "alice", password: Harness.password, scope: "read admin", ip: "192.0.2.1")
+                try await h.tokens.login.grant(client: client, username: "alice", password: Harness.password, scope: "read admin", ip: "192.0.2.1")
             }
             await expectAuthError(.invalidScope) {
-                try await h.tokens.passwordGrant(client: client, username: "alice", password: Harness.password, scope: "re\"ad", ip: "192.0.2.1")
+                try await h.tokens.login.grant(client: client, username: "alice", password: Harness.password, scope: "re\"ad", ip: "192.0.2.1")
             }
-            await expectAuthError(.unauthorizedClient) { try await h.tokens.clientCredentialsGrant(client: client, scope: nil) }
+            await expectAuthError(.unauthorizedClient) { try h.tokens.clientCredentials.grant(client: client, scope: nil) }
         }
     }
 
@@ -100,7 +100,7 @@ struct LoginContractTests {
             await expectAuthError(.invalidGrant) { try await h.login(client, "old", ip: "203.0.113.7") }
             h.clock.advance(Double(h.tokens.policy.throttle.window) + 1)
             await expectAuthError(.invalidGrant) { try await h.login(client, "new", ip: "203.0.113.7") }
-            try await h.tokens.pruneLoginAttempts()
+            try await h.tokens.login.pruneAttempts()
             let remaining = try await h.store.transaction { try await $0.loginFailures(username: nil, ip: "203.0.113.7", since: 0, afterLastSuccess: false) }
             #expect(remaining.count == 1)
         }

@@ -10,17 +10,17 @@ struct RefreshContractTests {
             let client = try await h.webClient()
             let first = try await h.login(client)
             h.clock.advance(10)
-            let second = try await h.tokens.refreshGrant(client: client, refreshToken: first.refreshToken!, scope: nil)
+            let second = try await h.tokens.refresh.grant(client: client, refreshToken: first.refreshToken!, scope: nil)
             #expect(second.refreshToken != first.refreshToken && second.sessionID == first.sessionID)
             #expect(second.scope == "read write")
-            let third = try await h.tokens.refreshGrant(client: client, refreshToken: second.refreshToken!, scope: "read")
+            let third = try await h.tokens.refresh.grant(client: client, refreshToken: second.refreshToken!, scope: "read")
             #expect(third.scope == "read")
-            await expectAuthError(.invalidGrant) { try await h.tokens.refreshGrant(client: client, refreshToken: third.refreshToken!, scope: "read write") }
+            await expectAuthError(.invalidGrant) { try await h.tokens.refresh.grant(client: client, refreshToken: third.refreshToken!, scope: "read write") }
             // Replaying the first token: theft assumed.
-            await expectAuthError(.invalidGrant) { try await h.tokens.refreshGrant(client: client, refreshToken: first.refreshToken!, scope: nil) }
-            await expectAuthError(.invalidGrant) { try await h.tokens.refreshGrant(client: client, refreshToken: third.refreshToken!, scope: nil) }
-            await expectAuthError(.invalidToken) { try h.tokens.verifyAccessToken(third.accessToken) }
-            #expect(try await h.tokens.introspect(token: third.accessToken) == ["active": .bool(false)])
+            await expectAuthError(.invalidGrant) { try await h.tokens.refresh.grant(client: client, refreshToken: first.refreshToken!, scope: nil) }
+            await expectAuthError(.invalidGrant) { try await h.tokens.refresh.grant(client: client, refreshToken: third.refreshToken!, scope: nil) }
+            await expectAuthError(.invalidToken) { try h.tokens.accessTokens.verify(third.accessToken) }
+            #expect(try await h.tokens.introspection.introspect(token: third.accessToken) == .inactive)
             #expect(try await h.accounts.auditEvents(limit: 20).contains { $0.kind == .refreshReuseDetected })
             // A fresh login is unaffected.
             _ = try await h.login(client)
@@ -33,18 +33,18 @@ struct RefreshContractTests {
             try await h.user()
             let client = try await h.webClient()
             let login = try await h.login(client)
-            let lost = try await h.tokens.refreshGrant(client: client, refreshToken: login.refreshToken!, scope: nil)
+            let lost = try await h.tokens.refresh.grant(client: client, refreshToken: login.refreshToken!, scope: nil)
             h.clock.advance(5)
-            let retry = try await h.tokens.refreshGrant(client: client, refreshToken: login.refreshToken!, scope: nil)
-            await expectAuthError(.invalidGrant) { try await h.tokens.refreshGrant(client: client, refreshToken: lost.refreshToken!, scope: nil) }
+            let retry = try await h.tokens.refresh.grant(client: client, refreshToken: login.refreshToken!, scope: nil)
+            await expectAuthError(.invalidGrant) { try await h.tokens.refresh.grant(client: client, refreshToken: lost.refreshToken!, scope: nil) }
             _ = retry
             // The lost answer's token was revoked, not reused: the session survives.
             let next = try await h.login(client)
             h.clock.advance(11)
-            let rotated = try await h.tokens.refreshGrant(client: client, refreshToken: next.refreshToken!, scope: nil)
+            let rotated = try await h.tokens.refresh.grant(client: client, refreshToken: next.refreshToken!, scope: nil)
             h.clock.advance(11)
-            await expectAuthError(.invalidGrant) { try await h.tokens.refreshGrant(client: client, refreshToken: next.refreshToken!, scope: nil) }
-            await expectAuthError(.invalidToken) { try h.tokens.verifyAccessToken(rotated.accessToken) }
+            await expectAuthError(.invalidGrant) { try await h.tokens.refresh.grant(client: client, refreshToken: next.refreshToken!, scope: nil) }
+            await expectAuthError(.invalidToken) { try h.tokens.accessTokens.verify(rotated.accessToken) }
         }
     }
 
@@ -55,10 +55,10 @@ struct RefreshContractTests {
             let web = try await h.webClient()
             let other = try await h.webClient("mobile")
             let pair = try await h.login(web)
-            await expectAuthError(.invalidGrant) { try await h.tokens.refreshGrant(client: other, refreshToken: pair.refreshToken!, scope: nil) }
-            await expectAuthError(.invalidGrant) { try await h.tokens.refreshGrant(client: web, refreshToken: "not-a-token", scope: nil) }
+            await expectAuthError(.invalidGrant) { try await h.tokens.refresh.grant(client: other, refreshToken: pair.refreshToken!, scope: nil) }
+            await expectAuthError(.invalidGrant) { try await h.tokens.refresh.grant(client: web, refreshToken: "not-a-token", scope: nil) }
             h.clock.advance(101)
-            await expectAuthError(.invalidGrant) { try await h.tokens.refreshGrant(client: web, refreshToken: pair.refreshToken!, scope: nil) }
+            await expectAuthError(.invalidGrant) { try await h.tokens.refresh.grant(client: web, refreshToken: pair.refreshToken!, scope: nil) }
         }
     }
 
@@ -66,9 +66,9 @@ struct RefreshContractTests {
     func clientCredentials(_ kind: StoreKind) async throws {
         try await Harness.with(kind) { h in
             let created = try await h.accounts.createClient(id: "svc", kind: .confidential, grants: [.clientCredentials], scopes: ["jobs"], audiences: ["queue"])
-            let response = try await h.tokens.clientCredentialsGrant(client: created.client, scope: nil)
+            let response = try h.tokens.clientCredentials.grant(client: created.client, scope: nil)
             #expect(response.refreshToken == nil && response.scope == "jobs")
-            let claims = try h.tokens.verifyAccessToken(response.accessToken, audiences: ["queue"]).claims
+            let claims = try h.tokens.accessTokens.verify(response.accessToken, audiences: ["queue"]).claims
             #expect(claims.subject == "svc" && claims.clientID == "svc" && claims.sessionID == nil)
         }
     }
@@ -80,16 +80,16 @@ struct RefreshContractTests {
             let client = try await h.webClient()
             let other = try await h.webClient("mobile")
             let one = try await h.login(client)
-            await expectAuthError(.unauthorizedClient) { try await h.tokens.revoke(token: one.refreshToken!, client: other) }
-            try await h.tokens.revoke(token: one.refreshToken!, client: client)
-            await expectAuthError(.invalidToken) { try h.tokens.verifyAccessToken(one.accessToken) }
-            await expectAuthError(.invalidGrant) { try await h.tokens.refreshGrant(client: client, refreshToken: one.refreshToken!, scope: nil) }
+            await expectAuthError(.unauthorizedClient) { try await h.tokens.revocation.revoke(token: one.refreshToken!, client: other) }
+            try await h.tokens.revocation.revoke(token: one.refreshToken!, client: client)
+            await expectAuthError(.invalidToken) { try h.tokens.accessTokens.verify(one.accessToken) }
+            await expectAuthError(.invalidGrant) { try await h.tokens.refresh.grant(client: client, refreshToken: one.refreshToken!, scope: nil) }
             let two = try await h.login(client)
-            await expectAuthError(.unauthorizedClient) { try await h.tokens.revoke(token: two.accessToken, client: other) }
-            try await h.tokens.revoke(token: two.accessToken, client: client)
-            await expectAuthError(.invalidGrant) { try await h.tokens.refreshGrant(client: client, refreshToken: two.refreshToken!, scope: nil) }
-            try await h.tokens.revoke(token: "garbage", client: client)
-            try await h.tokens.revoke(token: two.accessToken, client: client)
+            await expectAuthError(.unauthorizedClient) { try await h.tokens.revocation.revoke(token: two.accessToken, client: other) }
+            try await h.tokens.revocation.revoke(token: two.accessToken, client: client)
+            await expectAuthError(.invalidGrant) { try await h.tokens.refresh.grant(client: client, refreshToken: two.refreshToken!, scope: nil) }
+            try await h.tokens.revocation.revoke(token: "garbage", client: client)
+            try await h.tokens.revocation.revoke(token: two.accessToken, client: client)
         }
     }
 
@@ -99,24 +99,29 @@ struct RefreshContractTests {
             let alice = try await h.user()
             let client = try await h.webClient()
             let pair = try await h.login(client)
-            let active = try await h.tokens.introspect(token: pair.accessToken)
-            #expect(active["active"] == .bool(true) && active["sub"] == .string(alice.id) && active["client_id"] == .string("web"))
-            #expect(active["token_type"] == .string("Bearer"))
-            let refresh = try await h.tokens.introspect(token: pair.refreshToken!)
-            #expect(refresh["active"] == .bool(true) && refresh["token_type"] == .string("refresh_token"))
-            #expect(try await h.tokens.introspect(token: "nonsense") == ["active": .bool(false)])
+            guard case let .accessToken(claims) = try await h.tokens.introspection.introspect(token: pair.accessToken) else {
+                Issue.record("a fresh access token is active")
+                return
+            }
+            #expect(claims["sub"] == .string(alice.id) && claims["client_id"] == .string("web"))
+            guard case let .refreshToken(details) = try await h.tokens.introspection.introspect(token: pair.refreshToken!) else {
+                Issue.record("a fresh refresh token is active")
+                return
+            }
+            #expect(details.subject == alice.id && details.clientID == "web" && details.sessionID == pair.sessionID)
+            #expect(try await h.tokens.introspection.introspect(token: "nonsense") == .inactive)
             h.clock.advance(601)
-            #expect(try await h.tokens.introspect(token: pair.accessToken) == ["active": .bool(false)], "idled out")
+            #expect(try await h.tokens.introspection.introspect(token: pair.accessToken) == .inactive, "idled out")
             let fresh = try await h.login(client)
             for _ in 0..<4 {
                 h.clock.advance(300)
-                _ = try? await h.tokens.refreshGrant(client: client, refreshToken: fresh.refreshToken!, scope: nil)
+                _ = try? await h.tokens.refresh.grant(client: client, refreshToken: fresh.refreshToken!, scope: nil)
             }
-            #expect(try await h.tokens.introspect(token: fresh.accessToken) == ["active": .bool(false)], "past absolute lifetime")
+            #expect(try await h.tokens.introspection.introspect(token: fresh.accessToken) == .inactive, "past absolute lifetime")
             let third = try await h.login(client)
-            try await h.tokens.logout(sessionID: third.sessionID!)
-            #expect(try await h.tokens.introspect(token: third.accessToken) == ["active": .bool(false)], "logged out")
-            #expect(try await h.tokens.introspect(token: third.refreshToken!) == ["active": .bool(false)])
+            try await h.tokens.sessions.logout(sessionID: third.sessionID!)
+            #expect(try await h.tokens.introspection.introspect(token: third.accessToken) == .inactive, "logged out")
+            #expect(try await h.tokens.introspection.introspect(token: third.refreshToken!) == .inactive)
         }
     }
 
@@ -127,11 +132,11 @@ struct RefreshContractTests {
             try await h.user("bob")
             let client = try await h.webClient()
             let a1 = try await h.login(client), a2 = try await h.login(client), b = try await h.login(client, "bob")
-            #expect(try await h.tokens.sessions(userID: alice.id).count == 2)
-            #expect(try await h.tokens.logoutEverywhere(userID: alice.id) == 2)
-            for token in [a1.accessToken, a2.accessToken] { await expectAuthError(.invalidToken) { try h.tokens.verifyAccessToken(token) } }
-            #expect(throws: Never.self) { try h.tokens.verifyAccessToken(b.accessToken) }
-            await expectAuthError(.notFound) { try await h.tokens.logout(sessionID: "no-such-session") }
+            #expect(try await h.tokens.sessions.list(userID: alice.id).count == 2)
+            #expect(try await h.tokens.sessions.logoutEverywhere(userID: alice.id) == 2)
+            for token in [a1.accessToken, a2.accessToken] { await expectAuthError(.invalidToken) { try h.tokens.accessTokens.verify(token) } }
+            #expect(throws: Never.self) { try h.tokens.accessTokens.verify(b.accessToken) }
+            await expectAuthError(.notFound) { try await h.tokens.sessions.logout(sessionID: "no-such-session") }
         }
     }
 
@@ -140,14 +145,16 @@ struct RefreshContractTests {
         try await Harness.with(kind) { h in
             try await h.user()
             let client = try await h.webClient()
-            let other = try h.secondInstance()
-            let now = Int64(h.clock.now)
-            try await other.revokedSessions.refresh(from: h.store, now: now, retention: 3600)
+            let other = h.secondInstance()
+            // The service's own poll, as `tessera serve` runs it every revocation.poll_seconds.
+            try await other.sessions.refreshRevocations()
             let pair = try await h.login(client)
-            #expect(throws: Never.self) { try other.verifyAccessToken(pair.accessToken) }
-            try await h.tokens.logout(sessionID: pair.sessionID!)
-            try await other.revokedSessions.refresh(from: h.store, now: now, retention: 3600)
-            await expectAuthError(.invalidToken) { try other.verifyAccessToken(pair.accessToken) }
+            #expect(throws: Never.self) { try other.accessTokens.verify(pair.accessToken) }
+            try await h.tokens.sessions.logout(sessionID: pair.sessionID!)
+            #expect(throws: Never.self) { try other.accessTokens.verify(pair.accessToken) }  // not polled yet
+            h.clock.advance(1)
+            try await other.sessions.refreshRevocations()
+            await expectAuthError(.invalidToken) { try other.accessTokens.verify(pair.accessToken) }
         }
     }
 
@@ -159,7 +166,7 @@ struct RefreshContractTests {
             let token = try #require(try await h.login(client).refreshToken)
             let results = await withTaskGroup(of: Result<TokenResponse, any Error>.self) { group in
                 for _ in 0..<50 {
-                    group.addTask { await Result(catching: { try await h.tokens.refreshGrant(client: client, refreshToken: token, scope: nil) }) }
+                    group.addTask { await Result(catching: { try await h.tokens.refresh.grant(client: client, refreshToken: token, scope: nil) }) }
                 }
                 return await group.reduce(into: []) { $0.append($1) }
             }
@@ -167,7 +174,7 @@ struct RefreshContractTests {
             #expect(successes.count == 1)
             for case let .failure(error) in results { #expect((error as? AuthError)?.code == .invalidGrant, "\(error)") }
             // The losers replayed a spent token, so the family and session are revoked (grace 0).
-            await expectAuthError(.invalidGrant) { try await h.tokens.refreshGrant(client: client, refreshToken: successes[0].refreshToken!, scope: nil) }
+            await expectAuthError(.invalidGrant) { try await h.tokens.refresh.grant(client: client, refreshToken: successes[0].refreshToken!, scope: nil) }
         }
     }
 }

@@ -60,12 +60,12 @@ struct UserContractTests {
             let pair = try await h.login(client, "alicia")
             #expect(try await h.accounts.setStatus(userID: alice.id, .disabled).status == .disabled)
             await expectAuthError(.invalidGrant) { try await h.login(client, "alicia") }
-            await expectAuthError(.invalidToken) { try h.tokens.verifyAccessToken(pair.accessToken) }
-            await expectAuthError(.invalidGrant) { try await h.tokens.refreshGrant(client: client, refreshToken: pair.refreshToken!, scope: nil) }
+            await expectAuthError(.invalidToken) { try h.tokens.accessTokens.verify(pair.accessToken) }
+            await expectAuthError(.invalidGrant) { try await h.tokens.refresh.grant(client: client, refreshToken: pair.refreshToken!, scope: nil) }
             _ = try await h.accounts.setStatus(userID: alice.id, .active)
             let again = try await h.login(client, "alicia")
             try await h.accounts.deleteUser(id: alice.id)
-            await expectAuthError(.invalidToken) { try h.tokens.verifyAccessToken(again.accessToken) }
+            await expectAuthError(.invalidToken) { try h.tokens.accessTokens.verify(again.accessToken) }
             await expectAuthError(.notFound) { try await h.accounts.user(id: alice.id) }
             await expectAuthError(.notFound) { try await h.accounts.deleteUser(id: alice.id) }
             await expectAuthError(.notFound) { try await h.accounts.setStatus(userID: "nobody", .disabled) }
@@ -80,8 +80,8 @@ struct UserContractTests {
             let kept = try await h.login(client)
             let other = try await h.login(client)
             try await h.accounts.setPassword(userID: alice.id, password: "a brand new passphrase", keepSession: kept.sessionID)
-            #expect(throws: Never.self) { try h.tokens.verifyAccessToken(kept.accessToken) }
-            await expectAuthError(.invalidToken) { try h.tokens.verifyAccessToken(other.accessToken) }
+            #expect(throws: Never.self) { try h.tokens.accessTokens.verify(kept.accessToken) }
+            await expectAuthError(.invalidToken) { try h.tokens.accessTokens.verify(other.accessToken) }
             await expectAuthError(.invalidGrant) { try await h.login(client) }
             _ = try await h.login(client, password: "a brand new passphrase")
         }
@@ -92,20 +92,22 @@ struct UserContractTests {
         try await Harness.with(kind) { h in
             let created = try await h.accounts.createClient(id: "svc", kind: .confidential, grants: [.clientCredentials], scopes: ["read"], audiences: ["billing"])
             let secret = try #require(created.secret)
-            #expect(created.client.secretHash != secret)
-            #expect(try await h.tokens.authenticateClient(id: "svc", secret: secret).id == "svc")
-            await expectAuthError(.invalidClient) { try await h.tokens.authenticateClient(id: "svc", secret: secret + "x") }
-            await expectAuthError(.invalidClient) { try await h.tokens.authenticateClient(id: "svc", secret: nil) }
-            await expectAuthError(.invalidClient) { try await h.tokens.authenticateClient(id: "nope", secret: secret) }
+            // Stored as lower-case hex SHA-256 of the secret (what a leaked database must not reveal).
+            #expect(created.client.secretHash == (try OpaqueSecret.storedHash(of: secret)))
+            #expect(try await h.store.transaction { try await $0.client(id: "svc") }?.secretHash == created.client.secretHash)
+            #expect(try await h.tokens.clients.authenticate(id: "svc", secret: secret).id == "svc")
+            await expectAuthError(.invalidClient) { try await h.tokens.clients.authenticate(id: "svc", secret: secret + "x") }
+            await expectAuthError(.invalidClient) { try await h.tokens.clients.authenticate(id: "svc", secret: nil) }
+            await expectAuthError(.invalidClient) { try await h.tokens.clients.authenticate(id: "nope", secret: secret) }
             _ = try await h.webClient()
-            #expect(try await h.tokens.authenticateClient(id: "web", secret: nil).kind == .public)
-            await expectAuthError(.invalidClient) { try await h.tokens.authenticateClient(id: "web", secret: "guess") }
+            #expect(try await h.tokens.clients.authenticate(id: "web", secret: nil).kind == .public)
+            await expectAuthError(.invalidClient) { try await h.tokens.clients.authenticate(id: "web", secret: "guess") }
             await expectAuthError(.conflict) { try await h.webClient() }
             await expectAuthError(.invalidInput) { try await h.accounts.createClient(id: "bad id!", kind: .public, grants: [.password], scopes: [], audiences: []) }
             await expectAuthError(.invalidInput) { try await h.accounts.createClient(id: "p", kind: .public, grants: [.clientCredentials], scopes: [], audiences: []) }
             #expect(try await h.accounts.clients().map(\.id) == ["svc", "web"])
             try await h.accounts.removeClient(id: "svc")
-            await expectAuthError(.invalidClient) { try await h.tokens.authenticateClient(id: "svc", secret: secret) }
+            await expectAuthError(.invalidClient) { try await h.tokens.clients.authenticate(id: "svc", secret: secret) }
             await expectAuthError(.notFound) { try await h.accounts.removeClient(id: "svc") }
         }
     }

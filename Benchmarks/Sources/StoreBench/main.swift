@@ -31,7 +31,7 @@ func line(_ name: String, _ value: Double, unit: String = "/s") {
 let ring = try JWTKeyRing(keys: [JWTKey.generate(kid: "bench", algorithm: .hs256, created: 0)])
 
 func services(_ store: any AuthStore, hasher: PasswordHasher, pool: PasswordHashingPool = PasswordHashingPool()) throws -> (TokenService, AccountService) {
-    let tokens = try TokenService(store: store, keyRing: ring, policy: AuthPolicy(issuer: "https://bench", defaultAudiences: ["api"]),
+    let tokens = TokenService(store: store, keyRing: ring, policy: AuthPolicy(issuer: "https://bench", defaultAudiences: ["api"]),
                                   hasher: hasher, hashingPool: pool)
     return (tokens, AccountService(tokens: tokens))
 }
@@ -42,13 +42,13 @@ func tokenRates(_ store: any AuthStore, label: String, count: Int) async throws 
     let (tokens, accounts) = try services(store, hasher: PasswordHasher(scrypt: ScryptParameters(logN: 4, r: 8, p: 1)))
     let client = try await accounts.createClient(id: "bench-\(label)", kind: .public, grants: [.password, .refreshToken], scopes: ["a"], audiences: []).client
     _ = try await accounts.createUser(username: "bench-\(label)", password: "benchmark password")
-    var pair = try await tokens.passwordGrant(client: client, username: "bench-\(label)", password: "benchmark password", scope: nil, ip: "127.0.0.1")
+    var pair = try await tokens.login.grant(client: client, username: "bench-\(label)", password: "benchmark password", scope: nil, ip: "127.0.0.1")
     let rotations = try await rate(count) {
-        pair = try await tokens.refreshGrant(client: client, refreshToken: pair.refreshToken!, scope: nil)
+        pair = try await tokens.refresh.grant(client: client, refreshToken: pair.refreshToken!, scope: nil)
     }
     let access = pair.accessToken
     let introspections = try await rate(count) {
-        _ = try await tokens.introspect(token: access)
+        _ = try await tokens.introspection.introspect(token: access)
     }
     return (rotations, introspections)
 }
@@ -106,7 +106,7 @@ if let postgresURL {
     let (b, _) = try services(secondStore, hasher: PasswordHasher(scrypt: ScryptParameters(logN: 4, r: 8, p: 1)))
     let poller = Task {
         while !Task.isCancelled {
-            try? await b.refreshRevocations()
+            try? await b.sessions.refreshRevocations()
             try? await Task.sleep(for: .seconds(1))
         }
     }
@@ -114,11 +114,11 @@ if let postgresURL {
     _ = try await accountsA.createUser(username: "revocation-bench", password: "benchmark password")
     var delays: [Double] = []
     for _ in 0..<10 {
-        let pair = try await a.passwordGrant(client: client, username: "revocation-bench", password: "benchmark password", scope: nil, ip: "127.0.0.1")
-        _ = try b.verifyAccessToken(pair.accessToken)
+        let pair = try await a.login.grant(client: client, username: "revocation-bench", password: "benchmark password", scope: nil, ip: "127.0.0.1")
+        _ = try b.accessTokens.verify(pair.accessToken)
         let start = ContinuousClock.now
-        try await a.logout(sessionID: pair.sessionID!)
-        while (try? b.verifyAccessToken(pair.accessToken)) != nil { try await Task.sleep(for: .milliseconds(2)) }
+        try await a.sessions.logout(sessionID: pair.sessionID!)
+        while (try? b.accessTokens.verify(pair.accessToken)) != nil { try await Task.sleep(for: .milliseconds(2)) }
         let elapsed = ContinuousClock.now - start
         delays.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
         try await Task.sleep(for: .milliseconds(137))  // stagger against the poll phase
@@ -150,7 +150,7 @@ let start = ContinuousClock.now
 try await withThrowingTaskGroup(of: Void.self) { group in
     for index in 0..<logins {
         group.addTask {
-            _ = try await loginTokens.passwordGrant(client: loginClient, username: "login-bench", password: "benchmark password", scope: nil, ip: "10.0.0.\(index)")
+            _ = try await loginTokens.login.grant(client: loginClient, username: "login-bench", password: "benchmark password", scope: nil, ip: "10.0.0.\(index)")
         }
     }
     try await group.waitForAll()

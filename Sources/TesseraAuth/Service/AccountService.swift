@@ -4,16 +4,22 @@ import TesseraJWT
 
 /// User and client administration. Every change is one transaction with its audit event;
 /// changes that end sessions also update the revocation view.
-public final class AccountService: Sendable {
-    let tokens: TokenService
-    private var store: any AuthStore { tokens.store }
-    private var now: Int64 { tokens.now }
-    private var rules: PasswordRules {
-        PasswordRules(minimumLength: tokens.policy.minimumPasswordLength, maximumBytes: tokens.hasher.maximumPasswordBytes)
+public struct AccountService: Sendable {
+    let environment: AuthEnvironment
+    /// Where sessions that a change ends are revoked.
+    let sessions: SessionService
+    private var store: any AuthStore { environment.store }
+    private var now: Int64 { environment.now }
+    private var rules: PasswordRules { environment.passwordRules }
+
+    /// Administration over `environment`, ending sessions through `sessions`.
+    public init(environment: AuthEnvironment, sessions: SessionService) {
+        self.environment = environment
+        self.sessions = sessions
     }
 
-    /// Administration over the token service's store and policy.
-    public init(tokens: TokenService) { self.tokens = tokens }
+    /// Administration over the token service's environment and sessions.
+    public init(tokens: TokenService) { self.init(environment: tokens.environment, sessions: tokens.sessions) }
 
     // MARK: Users
 
@@ -21,7 +27,7 @@ public final class AccountService: Sendable {
     public func createUser(username raw: String, password: String, actorIP: String? = nil) async throws -> User {
         let username = try Username.canonical(raw)
         try rules.check(password)
-        let hash = try await hash(password)
+        let hash = try await environment.hash(password)
         let now = self.now
         let user = User(id: UUID().uuidString.lowercased(), username: username, passwordHash: hash, status: .active,
                         createdAt: now, updatedAt: now, passwordChangedAt: now)
@@ -74,11 +80,11 @@ public final class AccountService: Sendable {
             user.status = status
             user.updatedAt = now
             try await tx.updateUser(user)
-            let revoked = status == .disabled ? try await self.tokens.revokeAllSessions(tx, userID: userID, except: nil, at: now) : []
+            let revoked = status == .disabled ? try await sessions.revokeAll(tx, userID: userID, except: nil, at: now) : []
             try await tx.insertAuditEvent(AuditEvent(at: now, kind: status == .disabled ? .userDisabled : .userEnabled, userID: userID))
             return (user, revoked)
         }
-        forget(revoked)
+        sessions.forget(revoked)
         return user
     }
 
@@ -87,18 +93,18 @@ public final class AccountService: Sendable {
         let now = self.now
         let revoked = try await store.transaction { tx in
             guard try await tx.user(id: id) != nil else { throw AuthError.notFound("no such user") }
-            let revoked = try await self.tokens.revokeAllSessions(tx, userID: id, except: nil, at: now)
+            let revoked = try await sessions.revokeAll(tx, userID: id, except: nil, at: now)
             try await tx.deleteUser(id: id)
             try await tx.insertAuditEvent(AuditEvent(at: now, kind: .userDeleted, userID: id, detail: "\(revoked.count) sessions revoked"))
             return revoked
         }
-        forget(revoked)
+        sessions.forget(revoked)
     }
 
     /// Sets a new password and ends every other session (`keepSession`, if given, survives).
     public func setPassword(userID: String, password: String, keepSession: String? = nil) async throws {
         try rules.check(password)
-        let hash = try await hash(password)
+        let hash = try await environment.hash(password)
         let now = self.now
         let revoked = try await store.transaction { tx in
             guard var user = try await tx.user(id: userID) else { throw AuthError.notFound("no such user") }
@@ -106,21 +112,13 @@ public final class AccountService: Sendable {
             user.passwordChangedAt = now
             user.updatedAt = now
             try await tx.updateUser(user)
-            let revoked = try await self.tokens.revokeAllSessions(tx, userID: userID, except: keepSession, at: now)
+            let revoked = try await sessions.revokeAll(tx, userID: userID, except: keepSession, at: now)
             try await tx.insertAuditEvent(AuditEvent(at: now, kind: .passwordChanged, userID: userID, detail: "\(revoked.count) other sessions revoked"))
             return revoked
         }
-        forget(revoked)
+        sessions.forget(revoked)
     }
 
-    private func hash(_ password: String) async throws -> String {
-        let hasher = tokens.hasher
-        return try await tokens.hashingPool.run { try hasher.hash(password) }
-    }
-
-    private func forget(_ sessions: [RevokedSession]) {
-        for session in sessions { tokens.revokedSessions.insert(session.id, absoluteExpiresAt: session.absoluteExpiresAt) }
-    }
 
     // MARK: Clients
 
@@ -140,20 +138,14 @@ public final class AccountService: Sendable {
             throw AuthError.invalidInput("grants", "public clients cannot use client_credentials")
         }
         _ = try Scope.resolve(requested: scopes.joined(separator: " "), allowed: scopes)
-        var secret: String? = nil
-        var secretHash: String? = nil
-        if kind == .confidential {
-            let value = Base64URL.encode(try SecureRandom.bytes(count: 32))
-            secret = value
-            secretHash = try TokenService.secretHash(value)
-        }
+        let secret = kind == .confidential ? try OpaqueSecret.generate() : nil
         let now = self.now
-        let client = OAuthClient(id: id, secretHash: secretHash, kind: kind, grants: grants, scopes: scopes, audiences: audiences, createdAt: now)
+        let client = OAuthClient(id: id, secretHash: secret?.storedHash, kind: kind, grants: grants, scopes: scopes, audiences: audiences, createdAt: now)
         try await store.transaction { tx in
             try await tx.insertClient(client)
             try await tx.insertAuditEvent(AuditEvent(at: now, kind: .clientCreated, clientID: id, detail: kind.rawValue))
         }
-        return NewClient(client: client, secret: secret)
+        return NewClient(client: client, secret: secret?.value)
     }
 
     /// Every client.

@@ -6,7 +6,7 @@ import TesseraJWT
 extension Endpoints {
     var metadataRoutes: [Route] {
         let metadata = HTTPResponse.json(authorizationServerMetadata)
-        let jwks = HTTPResponse.json(tokens.publicJWKS)
+        let jwks = HTTPResponse.json(tokens.accessTokens.publicJWKS)
         let openAPI = HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: PackageResources.openapi_json)
         var group = publicRoutes(.problem)
         group.sync(.GET, "/.well-known/oauth-authorization-server") { _, _ in metadata }

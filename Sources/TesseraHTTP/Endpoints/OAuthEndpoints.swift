@@ -40,13 +40,13 @@ extension Endpoints {
             else { throw BasicAuthenticationFailed() }
             if let bodyID = form["client_id"], bodyID != id { throw HTTPInputError(field: nil, detail: "client_id differs from the Basic credentials") }
             do {
-                return (try await tokens.authenticateClient(id: id, secret: secret), true)
+                return (try await tokens.clients.authenticate(id: id, secret: secret), true)
             } catch {
                 throw BasicAuthenticationFailed()
             }
         }
         guard let id = form["client_id"] else { throw AuthError(.invalidClient, "no client authentication") }
-        return (try await tokens.authenticateClient(id: id, secret: form["client_secret"]), false)
+        return (try await tokens.clients.authenticate(id: id, secret: form["client_secret"]), false)
     }
 
     private static func formDecoded(_ text: Substring) -> String? {
@@ -64,12 +64,12 @@ extension Endpoints {
             guard let username = form["username"], let password = form["password"] else {
                 throw HTTPInputError(field: nil, detail: "username and password are required")
             }
-            issued = try await tokens.passwordGrant(client: client, username: username, password: password, scope: form["scope"], ip: request.remoteIP)
+            issued = try await tokens.login.grant(client: client, username: username, password: password, scope: form["scope"], ip: request.remoteIP)
         case .refreshToken:
             guard let refreshToken = form["refresh_token"] else { throw HTTPInputError(field: nil, detail: "refresh_token is required") }
-            issued = try await tokens.refreshGrant(client: client, refreshToken: refreshToken, scope: form["scope"])
+            issued = try await tokens.refresh.grant(client: client, refreshToken: refreshToken, scope: form["scope"])
         case .clientCredentials:
-            issued = try await tokens.clientCredentialsGrant(client: client, scope: form["scope"])
+            issued = try tokens.clientCredentials.grant(client: client, scope: form["scope"])
         }
         return Self.tokenResponse(issued)
     }
@@ -90,7 +90,7 @@ extension Endpoints {
         let form = try form(request)
         let (client, _) = try await authenticateClient(request, form)
         guard let token = form["token"] else { throw HTTPInputError(field: nil, detail: "token is required") }
-        try await tokens.revoke(token: token, client: client)
+        try await tokens.revocation.revoke(token: token, client: client)
         var response = HTTPResponse(status: .ok)
         response.noStore()
         return response
@@ -101,8 +101,30 @@ extension Endpoints {
         let (client, _) = try await authenticateClient(request, form)
         guard client.kind == .confidential else { throw AuthError(.invalidClient, "introspection needs a confidential client") }
         guard let token = form["token"] else { throw HTTPInputError(field: nil, detail: "token is required") }
-        var response = HTTPResponse.json(try await tokens.introspect(token: token))
+        var response = HTTPResponse.json(Self.introspectionJSON(try await tokens.introspection.introspect(token: token)))
         response.noStore()
         return response
+    }
+}
+
+extension Endpoints {
+    /// RFC 7662 §2.2: `active`, and for a usable token what is known of it.
+    static func introspectionJSON(_ result: IntrospectionResult) -> JSONObject {
+        switch result {
+        case .inactive:
+            return ["active": .bool(false)]
+        case let .accessToken(claims):
+            var object: JSONObject = ["active": .bool(true), "token_type": .string("Bearer")]
+            for member in claims { object[member.name] = member.value }
+            return object
+        case let .refreshToken(token):
+            var object: JSONObject = [
+                "active": .bool(true), "token_type": .string("refresh_token"), "client_id": .string(token.clientID),
+                "sub": .string(token.subject), "iss": .string(token.issuer),
+                "exp": .int(Int(token.expiresAt)), "iat": .int(Int(token.issuedAt)), "sid": .string(token.sessionID),
+            ]
+            if !token.scope.isEmpty { object["scope"] = .string(token.scope) }
+            return object
+        }
     }
 }

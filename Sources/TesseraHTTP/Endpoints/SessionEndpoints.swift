@@ -41,12 +41,12 @@ extension Endpoints {
         let withCookie = body["session"] == .bool(true)
         let client: OAuthClient
         do {
-            client = try await tokens.authenticateClient(id: clientID, secret: nil)
+            client = try await tokens.clients.authenticate(id: clientID, secret: nil)
         } catch {
             throw HTTPInputError(field: "client_id", detail: "client_id must name a public client")
         }
         do {
-            let issued = try await tokens.passwordGrant(client: client, username: username, password: password, scope: body["scope"]?.stringValue,
+            let issued = try await tokens.login.grant(client: client, username: username, password: password, scope: body["scope"]?.stringValue,
                                                         ip: request.remoteIP, withCookie: withCookie)
             var response = Self.tokenResponse(issued)
             if let secret = issued.cookieSecret {
@@ -62,9 +62,9 @@ extension Endpoints {
     private func endSessions(_ caller: Caller, everywhere: Bool) async throws -> HTTPResponse {
         guard let userID = caller.subject, let sessionID = caller.sessionID else { throw MissingCredentials() }
         if everywhere {
-            _ = try await tokens.logoutEverywhere(userID: userID)
+            _ = try await tokens.sessions.logoutEverywhere(userID: userID)
         } else {
-            try await tokens.logout(sessionID: sessionID)
+            try await tokens.sessions.logout(sessionID: sessionID)
         }
         var response = HTTPResponse(status: .noContent)
         if caller.viaCookie { response.headers.add(name: "Set-Cookie", value: SessionCookie.clear) }

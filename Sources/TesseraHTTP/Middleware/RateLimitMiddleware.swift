@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TesseraJWT
 
 /// A token bucket per client IP for state-changing requests (logins, token requests): `burst`
 /// at once, refilled at `perSecond`. Beyond it: 429 with `Retry-After`. Reads (verify, metadata)
@@ -13,17 +14,17 @@ public final class RateLimitMiddleware: Middleware {
     let burst: Double
     let perSecond: Double
     private let buckets = Mutex<[String: Bucket]>([:])
-    private let now: @Sendable () -> Double
+    private let clock: JWTClock
 
-    public init(burst: Int = 20, perSecond: Double = 10, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
+    public init(burst: Int = 20, perSecond: Double = 10, clock: JWTClock = .system) {
         self.burst = Double(burst)
         self.perSecond = perSecond
-        self.now = now
+        self.clock = clock
     }
 
     public func handle(_ request: HTTPRequest, context: inout RequestContext, next: Next) -> Dispatch {
         guard ![.GET, .HEAD, .OPTIONS].contains(request.method) else { return next(request, &context) }
-        let now = self.now()
+        let now = clock.now
         let wait: Double = buckets.withLock { buckets in
             if buckets.count > 100_000 { buckets = buckets.filter { $0.value.tokens + (now - $0.value.updated) * perSecond < burst } }
             var bucket = buckets[request.remoteIP] ?? Bucket(tokens: burst, updated: now)

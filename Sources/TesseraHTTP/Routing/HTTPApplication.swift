@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOHTTP1
+import TesseraJWT
 
 /// The middleware chain in front of the router, independent of sockets: the server and the
 /// tests drive it the same way.
@@ -16,14 +17,13 @@ public struct HTTPApplication: Sendable {
 
     /// Tessera's application: every route of `endpoints` behind the middleware chain that the
     /// `http` section configures (request id → access log → metrics → CORS → rate limit).
-    /// `now` is the rate limiter's clock.
-    public init(endpoints: Endpoints, http: HTTPConfiguration, logger: Logger,
-                now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
+    /// `clock` is the rate limiter's.
+    public init(endpoints: Endpoints, http: HTTPConfiguration, logger: Logger, clock: JWTClock = .system) {
         var middleware: [any Middleware] = [
             RequestIDMiddleware(), AccessLogMiddleware(logger: logger), MetricsMiddleware(), CORSMiddleware(allowedOrigins: http.corsOrigins),
         ]
         if http.rateLimitPerSecond > 0 {
-            middleware.append(RateLimitMiddleware(burst: http.rateLimitBurst, perSecond: Double(http.rateLimitPerSecond), now: now))
+            middleware.append(RateLimitMiddleware(burst: http.rateLimitBurst, perSecond: Double(http.rateLimitPerSecond), clock: clock))
         }
         self.init(router: Router(endpoints.routes), middleware: middleware)
     }

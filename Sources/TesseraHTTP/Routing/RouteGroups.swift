@@ -107,7 +107,7 @@ struct Authenticator: Sendable {
     /// The caller of a bearer request, meeting `requirement`; no store access.
     func bearerCaller(_ request: HTTPRequest, _ requirement: CallerRequirement) throws -> Caller {
         guard let token = request.bearerToken else { throw MissingCredentials() }
-        let caller = Caller(credential: .bearer(try tokens.verifyAccessToken(token, audiences: audiences).claims))
+        let caller = Caller(credential: .bearer(try tokens.accessTokens.verify(token, audiences: audiences).claims))
         switch requirement {
         case .accessToken:
             break
@@ -122,7 +122,7 @@ struct Authenticator: Sendable {
     /// The caller by bearer token or, for `userSession`, by session cookie.
     func caller(_ request: HTTPRequest, _ requirement: CallerRequirement) async throws -> Caller {
         guard case .userSession = requirement, request.bearerToken == nil else { return try bearerCaller(request, requirement) }
-        guard let cookie = SessionCookie.value(in: request), let session = try await tokens.session(cookie: cookie) else {
+        guard let cookie = SessionCookie.value(in: request), let session = try await tokens.sessions.session(cookie: cookie) else {
             throw MissingCredentials()
         }
         if ![.GET, .HEAD].contains(request.method) {

@@ -1,0 +1,74 @@
+import TesseraCrypto
+import TesseraJWT
+
+/// RFC 9068 access tokens: signing them for a grant, and verifying them (signature, claims,
+/// then the session against the in-memory revocation view) without touching the store.
+public struct AccessTokens: Sendable {
+    let policy: AuthPolicy
+    let signer: JWTSigner
+    let verifier: JWTVerifier
+    let revokedSessions: RevokedSessions
+
+    init(environment: AuthEnvironment, keyRing: JWTKeyRing, revokedSessions: RevokedSessions) {
+        let policy = environment.policy
+        self.policy = policy
+        self.revokedSessions = revokedSessions
+        signer = JWTSigner(keyRing: keyRing, type: policy.accessTokenType)
+        var options = JWTValidationOptions()
+        options.issuer = policy.issuer
+        options.expectedType = policy.accessTokenType
+        options.leeway = Double(policy.leeway)
+        options.maximumTokenBytes = policy.maximumTokenBytes
+        options.clock = environment.clock
+        verifier = JWTVerifier(keyRing: keyRing, options: options)
+    }
+
+    /// The JWK Set to publish: always empty, since HMAC keys are secret.
+    public var publicJWKS: JSONObject { signer.keyRing.publicJWKS }
+
+    /// A signed access token for `subject` through `client`.
+    func sign(subject: String, client: OAuthClient, scopes: [String], sessionID: String?, now: Int64) throws -> String {
+        let audiences = client.audiences.isEmpty ? policy.defaultAudiences : client.audiences
+        var claims = JWTClaims()
+        claims["iss"] = .string(policy.issuer)
+        claims["sub"] = .string(subject)
+        claims["aud"] = audiences.count == 1 ? .string(audiences[0]) : .array(audiences.map(JSONValue.string))
+        claims["exp"] = .int(Int(now + policy.accessTokenTTL))
+        claims["iat"] = .int(Int(now))
+        claims["jti"] = .string(Base64URL.encode(try SecureRandom.bytes(count: 16)))
+        claims["client_id"] = .string(client.id)
+        if !scopes.isEmpty { claims["scope"] = .string(scopes.joined(separator: " ")) }
+        if let sessionID { claims["sid"] = .string(sessionID) }
+        return try signer.sign(claims)
+    }
+
+    /// The RFC 6749 §5.1 answer to a user's grant: a new access token beside `refreshToken`.
+    func response(user: User, client: OAuthClient, scopes: [String], session: Session, refreshToken: String, now: Int64) throws -> TokenResponse {
+        let token = try sign(subject: user.id, client: client, scopes: scopes, sessionID: session.id, now: now)
+        return TokenResponse(accessToken: token, expiresIn: policy.accessTokenTTL, refreshToken: refreshToken,
+                             scope: scopes.joined(separator: " "), sessionID: session.id, userID: user.id)
+    }
+
+    /// Verifies an access token: signature and claims (audience one of `audiences`, by default
+    /// the policy's default audiences), then its session against the revocation view. No store
+    /// access: this is the hot path.
+    public func verify(_ token: String, audiences: Set<String>? = nil) throws -> VerifiedJWT {
+        try verify(token, audiences: audiences, checkingAudience: true)
+    }
+
+    func verify(_ token: String, audiences: Set<String>?, checkingAudience: Bool) throws -> VerifiedJWT {
+        var verifier = self.verifier
+        verifier.options.audiences = audiences ?? Set(policy.defaultAudiences)
+        verifier.options.checksAudience = checkingAudience
+        let verified: VerifiedJWT
+        do {
+            verified = try verifier.verify(token)
+        } catch let error as JWTError {
+            throw AuthError(.invalidToken, error.description)
+        }
+        if let sid = verified.claims.sessionID, revokedSessions.contains(sid) {
+            throw AuthError(.invalidToken, "session revoked")
+        }
+        return verified
+    }
+}

@@ -1,0 +1,57 @@
+import TesseraJWT
+
+/// What introspection (RFC 7662) found out about a token; the HTTP layer renders it.
+public enum IntrospectionResult: Sendable, Equatable {
+    /// Anything not currently usable: unknown, expired, revoked, spent, or of an ended session.
+    case inactive
+    /// A good access token and its verified claims.
+    case accessToken(claims: JSONObject)
+    /// A live refresh token.
+    case refreshToken(RefreshTokenDetails)
+
+    /// What is known of a live refresh token (the token itself is never kept).
+    public struct RefreshTokenDetails: Sendable, Equatable {
+        public let clientID: String
+        public let subject: String
+        public let issuer: String
+        public let expiresAt: Int64
+        public let issuedAt: Int64
+        public let sessionID: String
+        /// Space-separated; empty when the grant had none.
+        public let scope: String
+    }
+
+    public var isActive: Bool { self != .inactive }
+}
+
+/// Token introspection (RFC 7662 §2.2): an access token is active if it verifies and its
+/// session is still active; a refresh token if it is neither spent, revoked nor expired and its
+/// session is active.
+public struct Introspection: Sendable {
+    let environment: AuthEnvironment
+    let accessTokens: AccessTokens
+
+    public func introspect(token: String) async throws -> IntrospectionResult {
+        let now = environment.now, store = environment.store
+        if let verified = try? accessTokens.verify(token, audiences: nil, checkingAudience: false) {
+            if let sid = verified.claims.sessionID {
+                let session = try await store.transaction { try await $0.session(id: sid, forUpdate: false) }
+                guard let session, session.isActive(at: now) else { return .inactive }
+            }
+            return .accessToken(claims: verified.claims.object)
+        }
+        guard token.utf8.count <= 512 else { return .inactive }
+        let hash = try OpaqueSecret.storedHash(of: token)
+        let found: (RefreshTokenRecord, Session)? = try await store.transaction { tx in
+            guard let record = try await tx.refreshToken(hash: hash, forUpdate: false),
+                let session = try await tx.session(id: record.sessionID, forUpdate: false)
+            else { return nil }
+            return (record, session)
+        }
+        guard let (record, session) = found, record.revokedAt == nil, record.spentAt == nil, now < record.expiresAt,
+            session.isActive(at: now)
+        else { return .inactive }
+        return .refreshToken(.init(clientID: record.clientID, subject: session.userID, issuer: environment.policy.issuer,
+                                   expiresAt: record.expiresAt, issuedAt: record.issuedAt, sessionID: session.id, scope: record.scope))
+    }
+}

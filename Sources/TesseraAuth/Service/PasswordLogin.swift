@@ -1,0 +1,127 @@
+import Metrics
+import Synchronization
+import TesseraCrypto
+import TesseraJWT
+
+/// The resource owner password credentials grant (RFC 6749 §4.3) with login throttling and
+/// transparent rehashing. Unknown user, wrong password and disabled account give the same error
+/// after the same work: an unknown user is checked against a stand-in hash.
+public final class PasswordLogin: Sendable {
+    let environment: AuthEnvironment
+    let sessions: SessionService
+    let accessTokens: AccessTokens
+    private let outcomes = LoginCounters()
+    /// A real hash of a random password, verified when the username is unknown so that unknown
+    /// users cost exactly what known ones do. Made by `prepare()` or on first use.
+    private let standIn = Mutex<String?>(nil)
+
+    init(environment: AuthEnvironment, sessions: SessionService, accessTokens: AccessTokens) {
+        self.environment = environment
+        self.sessions = sessions
+        self.accessTokens = accessTokens
+    }
+
+    /// Computes the stand-in hash now, so that the first unknown-user login costs no more than
+    /// any other. Servers call this at start-up.
+    public func prepare() async throws { _ = try await standInHash() }
+
+    private func standInHash() async throws -> String {
+        if let hash = standIn.withLock({ $0 }) { return hash }
+        let hash = try await environment.hash(Base64URL.encode(SecureRandom.bytes(count: 24)))
+        standIn.withLock { $0 = $0 ?? hash }
+        return hash
+    }
+
+    /// Tokens for the user `rawUsername` if `password` is theirs; with `withCookie`, also a
+    /// browser session cookie's secret.
+    public func grant(client: OAuthClient, username rawUsername: String, password: String, scope: String?, ip: String,
+                      withCookie: Bool = false) async throws -> TokenResponse {
+        try client.requireGrant(.password)
+        let store = environment.store
+        let scopes = try Scope.resolve(requested: scope, allowed: client.scopes)
+        let username = (try? Username.canonical(rawUsername)) ?? ""
+        let now = environment.now
+        let wait = try await throttleWait(username: username, ip: ip, now: now)
+        if wait > 0 {
+            try await store.transaction {
+                try await $0.insertAuditEvent(AuditEvent(at: now, kind: .loginThrottled, clientID: client.id, ip: ip, detail: "retry after \(wait)s"))
+            }
+            outcomes.throttled.increment()
+            throw AuthError(.throttled, "too many failed logins", retryAfter: Int(wait))
+        }
+        let user = username.isEmpty ? nil : try await store.transaction { try await $0.user(username: username) }
+        let storedHash: String
+        if let user { storedHash = user.passwordHash } else { storedHash = try await standInHash() }
+        let hasher = environment.hasher
+        let matches = try await environment.hashingPool.run { (try? hasher.verify(password, against: storedHash)) ?? false }
+        guard let user, matches, user.status == .active else {
+            try await store.transaction { tx in
+                try await tx.recordLoginAttempt(username: username, ip: ip, at: now, succeeded: false)
+                try await tx.insertAuditEvent(AuditEvent(at: now, kind: .loginFailed, userID: user?.id, clientID: client.id, ip: ip,
+                                                         detail: user == nil ? "unknown user" : (matches ? "account disabled" : "wrong password")))
+            }
+            outcomes.failure.increment()
+            throw AuthError.invalidGrant("invalid username or password")
+        }
+        outcomes.success.increment()
+        try await rehashIfWeaker(user, password: password)
+        let started = try await store.transaction { tx in
+            try await tx.recordLoginAttempt(username: username, ip: ip, at: now, succeeded: true)
+            let started = try await sessions.start(tx, user: user, client: client, scope: scopes.joined(separator: " "), now: now, withCookie: withCookie)
+            try await tx.insertAuditEvent(AuditEvent(at: now, kind: .loginSucceeded, userID: user.id, clientID: client.id, ip: ip,
+                                                     detail: "session \(started.session.id.prefix(8))"))
+            return started
+        }
+        var response = try accessTokens.response(user: user, client: client, scopes: scopes, session: started.session,
+                                                 refreshToken: started.refreshToken, now: now)
+        response.cookieSecret = started.cookieSecret
+        return response
+    }
+
+    /// Deletes login attempts too old to count for throttling, so the table stays small.
+    public func pruneAttempts() async throws {
+        let before = environment.now - environment.policy.throttle.window
+        try await environment.store.transaction { try await $0.pruneLoginAttempts(before: before) }
+    }
+
+    private func rehashIfWeaker(_ user: User, password: String) async throws {
+        guard environment.hasher.needsRehash(user.passwordHash) else { return }
+        let newHash = try await environment.hash(password)
+        let now = environment.now
+        try await environment.store.transaction { tx in
+            // Only if the password was not changed meanwhile.
+            guard var current = try await tx.user(id: user.id), current.passwordHash == user.passwordHash else { return }
+            current.passwordHash = newHash
+            current.updatedAt = now
+            try await tx.updateUser(current)
+        }
+    }
+
+    private func throttleWait(username: String, ip: String, now: Int64) async throws -> Int64 {
+        let rules = environment.policy.throttle
+        let since = now - rules.window
+        return try await environment.store.transaction { tx in
+            let pair = try await tx.loginFailures(username: username, ip: ip, since: since, afterLastSuccess: true)
+            let perIP = try await tx.loginFailures(username: nil, ip: ip, since: since, afterLastSuccess: false)
+            let perAccount = try await tx.loginFailures(username: username, ip: nil, since: since, afterLastSuccess: true)
+            return max(
+                rules.wait(failures: pair.count, latest: pair.latest, free: rules.freeAttemptsPerPair, now: now),
+                rules.wait(failures: perIP.count, latest: perIP.latest, free: rules.freeAttemptsPerIP, now: now),
+                rules.wait(failures: perAccount.count, latest: perAccount.latest, free: rules.freeAttemptsPerAccount, now: now))
+        }
+    }
+}
+
+/// `tessera_logins_total` by result, made once (metric handles are looked up by label).
+struct LoginCounters: Sendable {
+    let success = Counter(label: "tessera_logins_total", dimensions: [("result", "success")])
+    let failure = Counter(label: "tessera_logins_total", dimensions: [("result", "failure")])
+    let throttled = Counter(label: "tessera_logins_total", dimensions: [("result", "throttled")])
+}
+
+extension OAuthClient {
+    /// Throws `unauthorized_client` unless the client is registered for `grant`.
+    func requireGrant(_ grant: GrantType) throws {
+        guard grants.contains(grant) else { throw AuthError(.unauthorizedClient, "client may not use \(grant.rawValue)") }
+    }
+}

@@ -1,0 +1,87 @@
+import Metrics
+
+/// The refresh token grant (RFC 6749 §6) with rotation on every use and reuse detection
+/// (RFC 9700 §4.14): presenting a spent token revokes its family and its session.
+public struct RefreshRotation: Sendable {
+    let environment: AuthEnvironment
+    let sessions: SessionService
+    let accessTokens: AccessTokens
+    let counters = RefreshCounters()
+
+    /// A new token pair for a live refresh token, which is spent by this call.
+    public func grant(client: OAuthClient, refreshToken: String, scope: String?) async throws -> TokenResponse {
+        try client.requireGrant(.refreshToken)
+        let hash = try OpaqueSecret.storedHash(of: refreshToken)
+        let now = environment.now
+        let outcome = try await environment.store.transaction { tx in try await rotate(tx, hash: hash, client: client, requestedScope: scope, now: now) }
+        switch outcome {
+        case let .rotated(user, session, newToken, scopes):
+            counters.rotated.increment()
+            return try accessTokens.response(user: user, client: client, scopes: scopes, session: session, refreshToken: newToken, now: now)
+        case let .reuseDetected(session):
+            counters.reuseDetected.increment()
+            sessions.forget([RevokedSession(id: session.id, absoluteExpiresAt: session.absoluteExpiresAt)])
+            throw AuthError.invalidGrant("refresh token reuse detected; the session is revoked")
+        case let .rejected(reason):
+            counters.rejected.increment()
+            throw AuthError.invalidGrant(reason)
+        }
+    }
+
+    enum Outcome: Sendable {
+        case rotated(User, Session, String, [String])
+        case reuseDetected(Session)
+        case rejected(String)
+    }
+
+    /// One refresh, inside one transaction. A reuse outcome commits the family and session
+    /// revocation before the caller reports the error.
+    private func rotate(_ tx: any AuthTransaction, hash: String, client: OAuthClient, requestedScope: String?, now: Int64) async throws -> Outcome {
+        let policy = environment.policy
+        guard let (found, lockedSession, owner) = try await tx.refreshTokenForRotation(hash: hash) else { return .rejected("unknown refresh token") }
+        var record = found, session = lockedSession
+        guard record.clientID == client.id else { return .rejected("refresh token was issued to another client") }
+        guard record.revokedAt == nil else { return .rejected("refresh token revoked") }
+        if let spentAt = record.spentAt {
+            guard policy.refreshReuseGrace > 0, now - spentAt <= policy.refreshReuseGrace, session.isActive(at: now) else {
+                try await tx.revokeRefreshFamily(record.familyID, at: now)
+                if session.revokedAt == nil {
+                    session.revokedAt = now
+                    try await tx.updateSession(session)
+                }
+                try await tx.insertAuditEvent(AuditEvent(at: now, kind: .refreshReuseDetected, userID: session.userID, clientID: client.id,
+                                                         detail: "family \(record.familyID) and session \(session.id.prefix(8)) revoked"))
+                return .reuseDetected(session)
+            }
+            // A retry inside the grace window: the token issued for the first try is revoked and
+            // replaced, so the family still has exactly one live token.
+            try await tx.revokeRefreshFamily(record.familyID, at: now)
+        }
+        guard now < record.expiresAt else { return .rejected("refresh token expired") }
+        guard session.isActive(at: now) else { return .rejected("session ended") }
+        guard let user = owner, user.status == .active else { return .rejected("user gone or disabled") }
+        let granted = record.scope.split(separator: " ").map(String.init)
+        let scopes: [String]
+        do {
+            scopes = try Scope.resolve(requested: requestedScope, allowed: granted)
+        } catch {
+            return .rejected("scope exceeds the original grant")
+        }
+        if record.spentAt == nil {
+            record.spentAt = now
+            try await tx.updateRefreshToken(record)
+        }
+        sessions.touch(&session, now: now)
+        try await tx.updateSession(session)
+        let token = try await sessions.issueRefreshToken(tx, family: record.familyID, session: session, clientID: client.id,
+                                                         parent: record.hash, scope: scopes.joined(separator: " "), now: now)
+        return .rotated(user, session, token, scopes)
+    }
+}
+
+/// The refresh metrics, made once (metric handles are looked up by label).
+struct RefreshCounters: Sendable {
+    let rotated = Counter(label: "tessera_refreshes_total", dimensions: [("result", "rotated")])
+    let rejected = Counter(label: "tessera_refreshes_total", dimensions: [("result", "rejected")])
+    let reuseDetected = Counter(label: "tessera_refresh_reuse_detected_total")
+}

@@ -1,0 +1,144 @@
+import TesseraCrypto
+import TesseraJWT
+
+/// Sessions and their refresh-token families, and the in-memory view of revoked sessions that
+/// access-token verification checks. Every revocation made here enters the view at once; those
+/// made elsewhere arrive through `refreshRevocations()`.
+public struct SessionService: Sendable {
+    let environment: AuthEnvironment
+    /// Sessions known to be revoked.
+    public let revoked: RevokedSessions
+
+    /// A new session and the first refresh token of its family.
+    struct Started: Sendable {
+        let session: Session
+        let refreshToken: String
+        let cookieSecret: String?
+    }
+
+    /// Starts a session for `user` through `client`, inside `tx`; with `withCookie`, also the
+    /// secret of a browser session cookie.
+    func start(_ tx: any AuthTransaction, user: User, client: OAuthClient, scope: String, now: Int64, withCookie: Bool) async throws -> Started {
+        let policy = environment.policy
+        let cookie = withCookie ? try OpaqueSecret.generate() : nil
+        let session = Session(
+            id: Base64URL.encode(try SecureRandom.bytes(count: 32)), userID: user.id, clientID: client.id,
+            createdAt: now, lastSeenAt: now,
+            idleExpiresAt: min(now + policy.sessionIdleTimeout, now + policy.sessionAbsoluteTimeout),
+            absoluteExpiresAt: now + policy.sessionAbsoluteTimeout, revokedAt: nil, cookieHash: cookie?.storedHash)
+        try await tx.insertSession(session)
+        let token = try await issueRefreshToken(tx, family: Base64URL.encode(try SecureRandom.bytes(count: 16)), session: session,
+                                                clientID: client.id, parent: nil, scope: scope, now: now)
+        return Started(session: session, refreshToken: token, cookieSecret: cookie?.value)
+    }
+
+    /// A new refresh token in `family`, stored by its hash; it expires with its session at the latest.
+    func issueRefreshToken(_ tx: any AuthTransaction, family: String, session: Session, clientID: String,
+                           parent: String?, scope: String, now: Int64) async throws -> String {
+        let secret = try OpaqueSecret.generate()
+        try await tx.insertRefreshToken(RefreshTokenRecord(
+            hash: secret.storedHash, familyID: family, sessionID: session.id,
+            clientID: clientID, parentHash: parent, scope: scope, issuedAt: now,
+            expiresAt: min(now + environment.policy.refreshTokenTTL, session.absoluteExpiresAt), spentAt: nil, revokedAt: nil))
+        return secret.value
+    }
+
+    /// Marks a session used now: its idle expiry moves forward, never past its absolute one.
+    func touch(_ session: inout Session, now: Int64) {
+        session.lastSeenAt = now
+        session.idleExpiresAt = min(now + environment.policy.sessionIdleTimeout, session.absoluteExpiresAt)
+    }
+
+    /// The active session a browser cookie names, its idle expiry pushed forward; nil for an
+    /// unknown, ended or malformed cookie (which callers simply ignore).
+    public func session(cookie secret: String) async throws -> Session? {
+        guard secret.utf8.count == 43 else { return nil }
+        let hash = try OpaqueSecret.storedHash(of: secret)
+        let now = environment.now
+        return try await environment.store.transaction { tx in
+            guard var session = try await tx.session(cookieHash: hash), session.isActive(at: now) else { return nil }
+            touch(&session, now: now)
+            try await tx.updateSession(session)
+            return session
+        }
+    }
+
+    /// Brings the revocation view up to date with revocations made anywhere (another instance,
+    /// the CLI). Run it every poll interval: a revocation is then refused here within one
+    /// interval plus one query.
+    public func refreshRevocations() async throws {
+        try await revoked.refresh(from: environment.store, now: environment.now, retention: environment.policy.accessTokenTTL + 60)
+    }
+
+    /// Ends one session: its refresh tokens stop working and its access tokens stop verifying.
+    public func logout(sessionID: String) async throws {
+        try await revoke(id: sessionID, kind: .logout)
+    }
+
+    /// Revokes a session by id (an operator action).
+    public func revoke(id: String) async throws {
+        try await revoke(id: id, kind: .sessionRevoked)
+    }
+
+    private func revoke(id: String, kind: AuditEvent.Kind) async throws {
+        let now = environment.now
+        let ended = try await environment.store.transaction { tx in
+            try await revoke(tx, id: id, at: now, kind: kind, clientID: nil)
+        }
+        guard let ended else { throw AuthError.notFound("no such session") }
+        forget([ended])
+    }
+
+    /// Ends every session of a user. Returns how many were active.
+    @discardableResult
+    public func logoutEverywhere(userID: String) async throws -> Int {
+        let now = environment.now
+        let ended = try await environment.store.transaction { tx in
+            let ended = try await revokeAll(tx, userID: userID, except: nil, at: now)
+            try await tx.insertAuditEvent(AuditEvent(at: now, kind: .logoutAll, userID: userID, detail: "\(ended.count) sessions"))
+            return ended
+        }
+        forget(ended)
+        return ended.count
+    }
+
+    /// A user's sessions, newest first.
+    public func list(userID: String) async throws -> [Session] {
+        try await environment.store.transaction { try await $0.sessions(userID: userID) }
+    }
+
+    /// Marks one session and its refresh tokens revoked, with an audit event. Returns the
+    /// session, or nil if there is none; revoking twice is harmless.
+    func revoke(_ tx: any AuthTransaction, id: String, at now: Int64, kind: AuditEvent.Kind, clientID: String?) async throws -> RevokedSession? {
+        guard let session = try await tx.session(id: id, forUpdate: true) else { return nil }
+        if session.revokedAt == nil {
+            try await tx.insertAuditEvent(AuditEvent(at: now, kind: kind, userID: session.userID, clientID: clientID, detail: "session \(id.prefix(8))"))
+        }
+        return try await markRevoked(tx, session, at: now)
+    }
+
+    /// Revokes every session of a user except `except`; returns those revoked now.
+    func revokeAll(_ tx: any AuthTransaction, userID: String, except: String?, at now: Int64) async throws -> [RevokedSession] {
+        var ended: [RevokedSession] = []
+        for session in try await tx.sessions(userID: userID) where session.id != except && session.revokedAt == nil {
+            ended.append(try await markRevoked(tx, session, at: now))
+        }
+        return ended
+    }
+
+    /// Puts sessions revoked by a committed transaction into the revocation view.
+    func forget(_ sessions: [RevokedSession]) {
+        for session in sessions { revoked.insert(session.id, absoluteExpiresAt: session.absoluteExpiresAt) }
+    }
+
+    /// Marks a session (if not yet) and its refresh tokens revoked.
+    private func markRevoked(_ tx: any AuthTransaction, _ session: Session, at now: Int64) async throws -> RevokedSession {
+        if session.revokedAt == nil {
+            var ended = session
+            ended.revokedAt = now
+            try await tx.updateSession(ended)
+        }
+        try await tx.revokeRefreshTokens(sessionID: session.id, at: now)
+        return RevokedSession(id: session.id, absoluteExpiresAt: session.absoluteExpiresAt)
+    }
+}

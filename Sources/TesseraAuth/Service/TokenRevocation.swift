@@ -1,0 +1,28 @@
+/// Token revocation (RFC 7009). A refresh token revokes its family and its session; an access
+/// token revokes its session. Unknown, expired or malformed tokens are accepted silently
+/// (§2.2). A token issued to another client is refused.
+public struct TokenRevocation: Sendable {
+    let environment: AuthEnvironment
+    let sessions: SessionService
+    let accessTokens: AccessTokens
+
+    public func revoke(token: String, client: OAuthClient) async throws {
+        let now = environment.now
+        let hash = try OpaqueSecret.storedHash(of: token)
+        let ended: RevokedSession? = try await environment.store.transaction { tx in
+            if let record = try await tx.refreshToken(hash: hash, forUpdate: true) {
+                guard record.clientID == client.id else { throw AuthError(.unauthorizedClient, "token was issued to another client") }
+                try await tx.revokeRefreshFamily(record.familyID, at: now)
+                try await tx.insertAuditEvent(AuditEvent(at: now, kind: .tokenRevoked, clientID: client.id, detail: "refresh family \(record.familyID)"))
+                return try await sessions.revoke(tx, id: record.sessionID, at: now, kind: .sessionRevoked, clientID: client.id)
+            }
+            guard let verified = try? accessTokens.verify(token, audiences: nil, checkingAudience: false) else { return nil }
+            guard verified.claims.clientID == client.id else { throw AuthError(.unauthorizedClient, "token was issued to another client") }
+            guard let sid = verified.claims.sessionID else { return nil }
+            try await tx.insertAuditEvent(AuditEvent(at: now, kind: .tokenRevoked, userID: verified.claims.subject, clientID: client.id,
+                                                     detail: "access token jti \(verified.claims.jwtID ?? "-")"))
+            return try await sessions.revoke(tx, id: sid, at: now, kind: .sessionRevoked, clientID: client.id)
+        }
+        if let ended { sessions.forget([ended]) }
+    }
+}
