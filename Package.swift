@@ -120,6 +120,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .testTarget(name: "TesseraCLITests", dependencies: ["tessera", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "TesseraCrashWorker",
             dependencies: ["TesseraAuth", "TesseraSQLite", "TesseraJWT", "TesseraCrypto"],

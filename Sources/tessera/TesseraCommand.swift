@@ -27,18 +27,23 @@ enum Main {
             } else {
                 try command.run()
             }
-        } catch let error as CLIError {
-            FileHandle.standardError.write(Data("tessera: \(error.message)\n".utf8))
-            exit(error.exitCode)
         } catch {
-            let code = TesseraCommand.exitCode(for: error)
-            let message = TesseraCommand.fullMessage(for: error)
-            if code == .success {
+            let (code, message, toStandardOutput) = outcome(of: error)
+            if toStandardOutput {
                 print(message)
-                exit(0)
+            } else {
+                FileHandle.standardError.write(Data("\(message)\n".utf8))
             }
-            FileHandle.standardError.write(Data("\(message)\n".utf8))
-            exit(2)
+            exit(code)
         }
+    }
+
+    /// How a command that threw ends: the exit code (0 for help and version, 1 for a negative
+    /// answer, 2 for anything else: usage, configuration, store), the one message, and where it goes.
+    static func outcome(of error: any Error) -> (code: Int32, message: String, toStandardOutput: Bool) {
+        if let error = error as? CLIError { return (error.exitCode, "tessera: \(error.message)", false) }
+        let message = TesseraCommand.fullMessage(for: error)
+        if TesseraCommand.exitCode(for: error) == .success { return (0, message, true) }
+        return (2, message, false)
     }
 }
