@@ -38,14 +38,20 @@ struct LoginContractTests {
         }
     }
 
-    @Test("scopes: only the client's, RFC 6749 §3.3 syntax; grants the client lacks are refused", arguments: StoreKind.available)
+    @Test("scopes: a request beyond the client's narrows the grant (RFC 6749 §3.3); bad syntax is invalid_scope; grants the client lacks are refused",
+          arguments: StoreKind.available)
     func scopesAndGrants(_ kind: StoreKind) async throws {
         try await Harness.with(kind) { h in
             try await h.user()
             let client = try await h.webClient()
-            await expectAuthError(.invalidScope) {
-                try await h.tokens.login.grant(client: client, username: "alice", password: Harness.password, scope: "read admin", ip: "192.0.2.1")
-            }
+            let narrowed = try await h.tokens.login.grant(client: client, username: "alice", password: Harness.password, scope: "read admin read", ip: "192.0.2.1")
+            #expect(narrowed.scope == "read")
+            #expect(try h.tokens.accessTokens.verify(narrowed.accessToken).claims.scope == "read")
+            let nothing = try await h.tokens.login.grant(client: client, username: "alice", password: Harness.password, scope: "admin", ip: "192.0.2.1")
+            #expect(nothing.scope == "")
+            #expect(try h.tokens.accessTokens.verify(nothing.accessToken).claims.scope == nil)
+            let everything = try await h.tokens.login.grant(client: client, username: "alice", password: Harness.password, scope: nil, ip: "192.0.2.1")
+            #expect(everything.scope == "read write")
             await expectAuthError(.invalidScope) {
                 try await h.tokens.login.grant(client: client, username: "alice", password: Harness.password, scope: "re\"ad", ip: "192.0.2.1")
             }

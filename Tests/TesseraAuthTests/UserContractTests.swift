@@ -87,6 +87,15 @@ struct UserContractTests {
         }
     }
 
+    @Test("password length counts Unicode code points (NIST SP 800-63B, JSON Schema minLength), not grapheme clusters", arguments: StoreKind.available)
+    func passwordLengthInCodePoints(_ kind: StoreKind) async throws {
+        try await Harness.with(kind) { h in
+            // Four "é" written as e + U+0301: 4 characters to Swift, 8 code points.
+            _ = try await h.accounts.createUser(username: "combining", password: String(repeating: "e\u{301}", count: 4))
+            await expectAuthError(.invalidInput) { try await h.accounts.createUser(username: "short", password: "seven77") }
+        }
+    }
+
     @Test("confidential clients authenticate with their secret in constant time; public clients with none", arguments: StoreKind.available)
     func clients(_ kind: StoreKind) async throws {
         try await Harness.with(kind) { h in

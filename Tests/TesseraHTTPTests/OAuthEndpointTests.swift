@@ -29,7 +29,7 @@ struct OAuthEndpointTests {
         ("grant_type=password&client_id=web&username=alice&password=wrong+password", 400, "invalid_grant"),
         ("grant_type=password&client_id=web&username=nobody&password=wrong+password", 400, "invalid_grant"),
         ("grant_type=client_credentials&client_id=web", 400, "unauthorized_client"),
-        ("grant_type=password&client_id=web&username=alice&password=correct+horse+battery+staple&scope=admin", 400, "invalid_scope"),
+        ("grant_type=password&client_id=web&username=alice&password=correct+horse+battery+staple&scope=re%22ad", 400, "invalid_scope"),
         ("grant_type=password&grant_type=password&client_id=web", 400, "invalid_request"),
         ("grant_type=refresh_token&client_id=web&refresh_token=forged", 400, "invalid_grant"),
         ("grant_type=password&client_id=web&username=alice&password=%zz", 400, "invalid_request"),
@@ -42,6 +42,17 @@ struct OAuthEndpointTests {
             #expect(response.jsonBody?["error"] == .string(code))
             #expect(response.headers["Cache-Control"] == ["no-store"])
             #expect(!response.text.contains("wrong password") && !response.text.contains("forged"), "no echo of secrets")
+        }
+    }
+
+    @Test("unknown parameters are ignored even when repeated (RFC 6749 §3.1); known ones may appear once (§3.2)")
+    func unknownParameters() async throws {
+        try await withApp { h in
+            _ = try await h.seed()
+            let login = "grant_type=password&client_id=web&username=alice&password=correct+horse+battery+staple"
+            #expect(await h.form("/oauth/token", login + "&x=1&x=2&%C3%BF=3&%C3%BF=4").status == .ok)
+            let repeated = await h.form("/oauth/token", login + "&username=alice")
+            #expect(repeated.status == .badRequest && repeated.jsonBody?["error"] == .string("invalid_request"))
         }
     }
 

@@ -46,6 +46,21 @@ struct SessionEndpointTests {
         }
     }
 
+    @Test("/v1/login through a confidential, unknown or missing client is 401, like a failed login")
+    func loginNeedsAPublicClient() async throws {
+        try await withApp(["http.login_client_id": ""]) { h in
+            _ = try await h.seed()
+            let json = [("Content-Type", "application/json")]
+            for client in [#","client_id":"svc""#, #","client_id":"nope""#, ""] {
+                let body = #"{"username":"alice","password":"correct horse battery staple"\#(client)}"#
+                let response = await h.send(.POST, "/v1/login", headers: json, body: body)
+                #expect(response.status == .unauthorized && response.jsonBody?["access_token"] == nil, "\(client)")
+            }
+            let good = await h.send(.POST, "/v1/login", headers: json, body: #"{"username":"alice","password":"correct horse battery staple","client_id":"web"}"#)
+            #expect(good.status == .ok)
+        }
+    }
+
     @Test("user administration needs tessera:admin; 201 + Location, 409, 404, 422, 204")
     func users() async throws {
         try await withApp { h in

@@ -38,7 +38,7 @@ public final class PasswordLogin: Sendable {
                       withCookie: Bool = false) async throws -> TokenResponse {
         try client.requireGrant(.password)
         let store = environment.store
-        let scopes = try Scope.resolve(requested: scope, allowed: client.scopes)
+        let scopes = try Scope.narrow(requested: scope, allowed: client.scopes)
         let username = (try? Username.canonical(rawUsername)) ?? ""
         let now = environment.now
         let wait = try await throttleWait(username: username, ip: ip, now: now)

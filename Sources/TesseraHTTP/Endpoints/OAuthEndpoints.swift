@@ -14,18 +14,25 @@ extension Endpoints {
         return group.routes
     }
 
-    /// The form parameters of an OAuth request; each at most once (RFC 6749 §3.2).
-    func form(_ request: HTTPRequest) throws -> [String: String] {
+    /// Parameters of the token endpoint (RFC 6749 §4.3.2, §4.4.2, §6).
+    static let tokenParameters: Set = ["grant_type", "client_id", "client_secret", "username", "password", "scope", "refresh_token"]
+    /// Parameters of the revocation (RFC 7009 §2.1) and introspection (RFC 7662 §2.1) endpoints.
+    static let tokenHintParameters: Set = ["token", "token_type_hint", "client_id", "client_secret"]
+
+    /// The form parameters of an OAuth request that the endpoint knows (`known`), each at most
+    /// once (RFC 6749 §3.2). Unknown parameters are ignored, repeated or not (RFC 6749 §3.1).
+    func form(_ request: HTTPRequest, known: Set<String>) throws -> [String: String] {
         guard request.contentType == "application/x-www-form-urlencoded" else {
             throw HTTPInputError(field: nil, detail: "Content-Type must be application/x-www-form-urlencoded")
         }
         guard let parameters = FormData.parseStrict(String(decoding: request.body, as: UTF8.self)) else {
             throw HTTPInputError(field: nil, detail: "malformed form body")
         }
-        if let repeated = parameters.first(where: { $0.value.count > 1 }) {
+        let recognised = parameters.filter { known.contains($0.key) }
+        if let repeated = recognised.first(where: { $0.value.count > 1 }) {
             throw HTTPInputError(field: repeated.key, detail: "parameter \(repeated.key) appears more than once")
         }
-        return parameters.compactMapValues(\.first)
+        return recognised.compactMapValues(\.first)
     }
 
     /// Client authentication (RFC 6749 §2.3.1): HTTP Basic or `client_id`/`client_secret` in
@@ -54,7 +61,7 @@ extension Endpoints {
     }
 
     private func token(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let form = try form(request)
+        let form = try form(request, known: Self.tokenParameters)
         guard let grantType = form["grant_type"] else { throw HTTPInputError(field: nil, detail: "grant_type is required") }
         guard let grant = GrantType(rawValue: grantType) else { throw AuthError.unsupportedGrantType("grant_type \(grantType)") }
         let (client, _) = try await authenticateClient(request, form)
@@ -80,14 +87,15 @@ extension Endpoints {
             "access_token": .string(issued.accessToken), "token_type": .string(issued.tokenType), "expires_in": .int(Int(issued.expiresIn)),
         ]
         if let refresh = issued.refreshToken { body["refresh_token"] = .string(refresh) }
-        if !issued.scope.isEmpty { body["scope"] = .string(issued.scope) }
+        // Always stated: when the grant was narrowed it differs from the request and is REQUIRED (RFC 6749 §5.1).
+        body["scope"] = .string(issued.scope)
         var response = HTTPResponse.json(body)
         response.noStore()
         return response
     }
 
     private func revoke(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let form = try form(request)
+        let form = try form(request, known: Self.tokenHintParameters)
         let (client, _) = try await authenticateClient(request, form)
         guard let token = form["token"] else { throw HTTPInputError(field: nil, detail: "token is required") }
         try await tokens.revocation.revoke(token: token, client: client)
@@ -97,7 +105,7 @@ extension Endpoints {
     }
 
     private func introspect(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let form = try form(request)
+        let form = try form(request, known: Self.tokenHintParameters)
         let (client, _) = try await authenticateClient(request, form)
         guard client.kind == .confidential else { throw AuthError(.invalidClient, "introspection needs a confidential client") }
         guard let token = form["token"] else { throw HTTPInputError(field: nil, detail: "token is required") }

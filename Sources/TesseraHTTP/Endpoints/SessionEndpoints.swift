@@ -35,15 +35,16 @@ extension Endpoints {
         let body = try jsonBody(request)
         guard let username = body["username"]?.stringValue else { throw HTTPInputError(field: "username", detail: "username is required") }
         guard let password = body["password"]?.stringValue else { throw HTTPInputError(field: "password", detail: "password is required") }
-        guard let clientID = body["client_id"]?.stringValue ?? settings.loginClientID else {
-            throw HTTPInputError(field: "client_id", detail: "client_id is required")
-        }
         let withCookie = body["session"] == .bool(true)
+        // No client that may log users in here, named or defaulted: 401, like a failed login.
+        let noClient = HTTPResponse.problem(.unauthorized, title: "Unauthorized",
+                                            detail: "client_id must name a public client (http.login_client_id is the default)")
+        guard let clientID = body["client_id"]?.stringValue ?? settings.loginClientID else { return noClient }
         let client: OAuthClient
         do {
             client = try await tokens.clients.authenticate(id: clientID, secret: nil)
-        } catch {
-            throw HTTPInputError(field: "client_id", detail: "client_id must name a public client")
+        } catch let error as AuthError where error.code == .invalidClient {
+            return noClient
         }
         do {
             let issued = try await tokens.login.grant(client: client, username: username, password: password, scope: body["scope"]?.stringValue,
