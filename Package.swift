@@ -129,3 +129,13 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Stricter language modes for every Swift target: explicit `any` for existentials, and members
+// visible only through modules a file imports itself.
+for target in package.targets where target.type != .system {
+    target.swiftSettings =
+        (target.swiftSettings ?? []) + [
+            .enableUpcomingFeature("ExistentialAny"),
+            .enableUpcomingFeature("MemberImportVisibility"),
+        ]
+}

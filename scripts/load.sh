@@ -3,7 +3,8 @@
 #   - tessera GET /v1/verify with a valid token, and POST /oauth/introspect;
 #   - the peers: nginx (1 worker) returning a fixed 16-byte JSON body, and a bare SwiftNIO
 #     hello-world (Benchmarks/HelloNIO) returning the same;
-#   - /v1/verify again while logins keep the hashing pool saturated.
+#   - /v1/verify again while logins keep the hashing pool saturated;
+#   - with BASELINE=/path/to/tessera, /v1/verify of that build beside this one, alternating.
 # Prints req/s, p50/p99 latency and server CPU µs per request for each, and the ratios.
 # Every run is bounded (DURATION seconds each, default 10) and stops by itself.
 set -euo pipefail
@@ -47,19 +48,34 @@ run() {
 }
 
 # Tessera on CPU 0, SQLite, no access log or rate limit (they are measured elsewhere).
-cd "$work"
 # One event loop thread each for tessera and the SwiftNIO peer: they run on one pinned core.
 export TESSERA_LOG_LEVEL=warning TESSERA_HTTP_RATE_LIMIT_PER_SECOND=0 TESSERA_HTTP_THREADS=1
-"$tessera" keys generate >/dev/null 2>&1
-printf 'load test password\n' | "$tessera" user add loadtest >/dev/null
-"$tessera" client add web --public --scope read >/dev/null
-secret=$("$tessera" client add gateway --grant client_credentials | python3 -c 'import json, sys; print(json.load(sys.stdin)["client_secret"])')
-port=$(free_port)
-taskset -c 0 "$tessera" serve --port "$port" 2>"$work/serve.log" &
-pids+=($!); tessera_pid=$!
-until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do sleep 0.1; done
-token=$(curl -sf -X POST "http://127.0.0.1:$port/oauth/token" -d grant_type=password -d client_id=web -d username=loadtest \
-  --data-urlencode "password=load test password" | python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
+# start_tessera BINARY DIR: a fresh store, key ring, user and clients in DIR, the server on CPU 0;
+# sets server_port, server_pid, server_token and gateway_secret.
+start_tessera() {
+  local binary=$1 dir=$2
+  mkdir -p "$dir"
+  (cd "$dir"
+   "$binary" keys generate >/dev/null 2>&1
+   printf 'load test password\n' | "$binary" user add loadtest >/dev/null
+   "$binary" client add web --public --scope read >/dev/null)
+  gateway_secret=$(cd "$dir" && "$binary" client add gateway --grant client_credentials | python3 -c 'import json, sys; print(json.load(sys.stdin)["client_secret"])')
+  server_port=$(free_port)
+  (cd "$dir" && exec taskset -c 0 "$binary" serve --port "$server_port" 2>"$dir/serve.log") &
+  server_pid=$!
+  pids+=("$server_pid")
+  until curl -sf "http://127.0.0.1:$server_port/healthz" >/dev/null; do sleep 0.1; done
+  server_token=$(curl -sf -X POST "http://127.0.0.1:$server_port/oauth/token" -d grant_type=password -d client_id=web -d username=loadtest \
+    --data-urlencode "password=load test password" | python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
+}
+cd "$work"
+start_tessera "$tessera" "$work/tessera"
+port=$server_port tessera_pid=$server_pid token=$server_token secret=$gateway_secret
+# BASELINE=/path/to/an/older/tessera adds that build beside this one, measured in the same run.
+if [ -n "${BASELINE:-}" ]; then
+  start_tessera "$BASELINE" "$work/baseline"
+  baseline_port=$server_port baseline_pid=$server_pid baseline_token=$server_token
+fi
 
 cat >"$work/introspect.lua" <<LUA
 wrk.method = "POST"
@@ -109,6 +125,20 @@ wait "$login_pid"
 echo "  logins during that run: $(awk '/Requests\/sec/ {print $2}' "$work/logins.txt") req/s"
 
 ratio() { python3 -c "print(f'{float(\"$1\") / float(\"$2\"):.3f}')"; }
+
+# This build against the baseline, alternating three times so that drift in the machine's speed
+# falls on both alike; the ratio is of the medians.
+if [ -n "${BASELINE:-}" ]; then
+  echo
+  for round in 1 2 3; do
+    run "tessera GET /v1/verify, round $round" "$tessera_pid" -H "Authorization: Bearer $token" "http://127.0.0.1:$port/v1/verify"
+    run "baseline GET /v1/verify, round $round" "$baseline_pid" -H "Authorization: Bearer $baseline_token" "http://127.0.0.1:$baseline_port/v1/verify"
+  done
+  median() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
+  this=$(median "${rps[tessera GET /v1/verify, round 1]}" "${rps[tessera GET /v1/verify, round 2]}" "${rps[tessera GET /v1/verify, round 3]}")
+  base=$(median "${rps[baseline GET /v1/verify, round 1]}" "${rps[baseline GET /v1/verify, round 2]}" "${rps[baseline GET /v1/verify, round 3]}")
+  echo "  /v1/verify this build / baseline (medians of 3): $(ratio "$this" "$base")"
+fi
 to_us() { python3 -c "
 v = '$1'
 import re

@@ -51,7 +51,7 @@ public final class PasswordHashingPool: Sendable {
 private final class JobQueue: @unchecked Sendable {
     private let condition = NSCondition()
     private var jobs: [@Sendable () -> Void] = []  // guarded by condition
-    private var stopping = false                   // guarded by condition
+    private var stopping = false  // guarded by condition
     private let depthGauge = Gauge(label: "tessera_hashing_queue_depth")
 
     var depth: Int {

@@ -1,5 +1,5 @@
-import Foundation
 internal import COpenSSL
+import Foundation
 
 /// Comparisons and wiping whose timing does not depend on secret contents.
 public enum ConstantTime {

@@ -1,5 +1,5 @@
-import Foundation
 internal import COpenSSL
+import Foundation
 import Synchronization
 
 /// An HMAC key (RFC 2104) with its keyed OpenSSL state prepared once.

@@ -19,7 +19,9 @@ public enum KDF {
         guard !overflow, !overflow2, memory <= scryptMemoryLimit else {
             throw CryptoError.unsupportedParameters("scrypt would need more than \(scryptMemoryLimit >> 20) MiB")
         }
-        var nValue = n, rValue = r, pValue = p
+        var nValue = n
+        var rValue = r
+        var pValue = p
         var maxMemory = memory + (1 << 20)
         return try withUnsafeMutablePointer(to: &nValue) { nPointer in
             try withUnsafeMutablePointer(to: &rValue) { rPointer in

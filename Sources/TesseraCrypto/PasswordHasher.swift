@@ -39,13 +39,15 @@ public struct PasswordHasher: Sendable {
     public func hash(_ password: String) throws -> String {
         try withPasswordBytes(password) { bytes in
             let salt = try SecureRandom.bytes(count: Self.saltLength)
-            let stored: PasswordHash = switch scheme {
-            case .scrypt:
-                .scrypt(scrypt, salt: salt, hash: try derive(bytes, like: .scrypt(scrypt, salt: salt, hash: [])))
-            case .pbkdf2SHA256:
-                .pbkdf2SHA256(rounds: pbkdf2Rounds, salt: salt,
-                              hash: try derive(bytes, like: .pbkdf2SHA256(rounds: pbkdf2Rounds, salt: salt, hash: [])))
-            }
+            let stored: PasswordHash =
+                switch scheme {
+                case .scrypt:
+                    .scrypt(scrypt, salt: salt, hash: try derive(bytes, like: .scrypt(scrypt, salt: salt, hash: [])))
+                case .pbkdf2SHA256:
+                    .pbkdf2SHA256(
+                        rounds: pbkdf2Rounds, salt: salt,
+                        hash: try derive(bytes, like: .pbkdf2SHA256(rounds: pbkdf2Rounds, salt: salt, hash: [])))
+                }
             return stored.phcString
         }
     }
@@ -79,11 +81,13 @@ public struct PasswordHasher: Sendable {
         return try stored.salt.withUnsafeBytes { salt in
             switch stored {
             case let .scrypt(parameters, _, _):
-                try KDF.scrypt(password: password, salt: salt, n: 1 << UInt64(parameters.logN),
-                               r: UInt32(clamping: parameters.r), p: UInt32(clamping: parameters.p), length: length)
+                try KDF.scrypt(
+                    password: password, salt: salt, n: 1 << UInt64(parameters.logN),
+                    r: UInt32(clamping: parameters.r), p: UInt32(clamping: parameters.p), length: length)
             case let .pbkdf2SHA256(rounds, _, _):
-                try KDF.pbkdf2(password: password, salt: salt, hashFunction: .sha256,
-                               iterations: UInt64(rounds), length: length)
+                try KDF.pbkdf2(
+                    password: password, salt: salt, hashFunction: .sha256,
+                    iterations: UInt64(rounds), length: length)
             }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+
 /// Secret key material in memory that is zeroed when the last reference goes away. It never
 /// prints its contents.
 public final class SecretBytes: Sendable, CustomStringConvertible {

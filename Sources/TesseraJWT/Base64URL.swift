@@ -37,9 +37,12 @@ public enum Base64URL {
         output.append(contentsOf: repeatElement(0, count: length))
         output.withUnsafeMutableBufferPointer { buffer in
             alphabet.withUnsafeBufferPointer { alphabet in
-                var out = start, input = 0
+                var out = start
+                var input = 0
                 while bytes.count - input >= 3 {
-                    let b0 = bytes[input], b1 = bytes[input + 1], b2 = bytes[input + 2]
+                    let b0 = bytes[input]
+                    let b1 = bytes[input + 1]
+                    let b2 = bytes[input + 2]
                     buffer[out] = alphabet[Int(b0 >> 2)]
                     buffer[out + 1] = alphabet[Int((b0 & 0x03) << 4 | b1 >> 4)]
                     buffer[out + 2] = alphabet[Int((b1 & 0x0F) << 2 | b2 >> 6)]
@@ -53,7 +56,8 @@ public enum Base64URL {
                     buffer[out] = alphabet[Int(b0 >> 2)]
                     buffer[out + 1] = alphabet[Int((b0 & 0x03) << 4)]
                 case 2:
-                    let b0 = bytes[input], b1 = bytes[input + 1]
+                    let b0 = bytes[input]
+                    let b1 = bytes[input + 1]
                     buffer[out] = alphabet[Int(b0 >> 2)]
                     buffer[out + 1] = alphabet[Int((b0 & 0x03) << 4 | b1 >> 4)]
                     buffer[out + 2] = alphabet[Int((b1 & 0x0F) << 2)]
@@ -92,11 +96,14 @@ public enum Base64URL {
     public static func decode(_ encoded: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) -> Bool {
         guard let length = decodedLength(encoded.count), output.count == length else { return false }
         return decodeTable.withUnsafeBufferPointer { table in
-            var input = 0, out = 0
+            var input = 0
+            var out = 0
             var bad: UInt8 = 0
             while encoded.count - input >= 4 {
-                let a = table[Int(encoded[input])], b = table[Int(encoded[input + 1])]
-                let c = table[Int(encoded[input + 2])], d = table[Int(encoded[input + 3])]
+                let a = table[Int(encoded[input])]
+                let b = table[Int(encoded[input + 1])]
+                let c = table[Int(encoded[input + 2])]
+                let d = table[Int(encoded[input + 3])]
                 bad |= (a | b | c | d) & 0xC0
                 output[out] = a << 2 | b >> 4
                 output[out + 1] = b << 4 | c >> 2
@@ -106,12 +113,14 @@ public enum Base64URL {
             }
             switch encoded.count - input {
             case 2:
-                let a = table[Int(encoded[input])], b = table[Int(encoded[input + 1])]
+                let a = table[Int(encoded[input])]
+                let b = table[Int(encoded[input + 1])]
                 bad |= (a | b) & 0xC0
                 bad |= b & 0x0F == 0 ? 0 : 0x80
                 output[out] = a << 2 | b >> 4
             case 3:
-                let a = table[Int(encoded[input])], b = table[Int(encoded[input + 1])]
+                let a = table[Int(encoded[input])]
+                let b = table[Int(encoded[input + 1])]
                 let c = table[Int(encoded[input + 2])]
                 bad |= (a | b | c) & 0xC0
                 bad |= c & 0x03 == 0 ? 0 : 0x80

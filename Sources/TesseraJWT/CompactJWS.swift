@@ -1,4 +1,5 @@
 import Foundation
+import TesseraCrypto
 
 /// The three segments of a compact JWS, located but not yet trusted.
 struct CompactJWS {

@@ -44,8 +44,9 @@ struct JSONParser {
                 parser.skipWhitespace()
                 let valueStart = parser.position
                 guard parser.skipValue() else { return nil }
-                members.append(IndexedJSONObject.Member(
-                    name: (name.lowerBound + 1)..<(name.upperBound - 1), value: valueStart..<parser.position, nameIsPlain: plain))
+                members.append(
+                    IndexedJSONObject.Member(
+                        name: (name.lowerBound + 1)..<(name.upperBound - 1), value: valueStart..<parser.position, nameIsPlain: plain))
                 parser.skipWhitespace()
                 if parser.consume(UInt8(ascii: ",")) { continue }
                 guard parser.consume(UInt8(ascii: "}")) else { return nil }
@@ -302,7 +303,8 @@ extension JSONValue {
     /// Parses a complete JSON document strictly; nil for anything RFC 8259 does not allow, for
     /// duplicate member names, and for nesting deeper than 32.
     public init?(parsing bytes: some Collection<UInt8>) {
-        let value = bytes.withContiguousStorageIfAvailable { JSONParser.parse(UnsafeRawBufferPointer($0)) }
+        let value =
+            bytes.withContiguousStorageIfAvailable { JSONParser.parse(UnsafeRawBufferPointer($0)) }
             ?? Array(bytes).withUnsafeBytes { JSONParser.parse($0) }
         guard let value else { return nil }
         self = value

@@ -1,9 +1,10 @@
-import TesseraCrypto
 import Foundation
+import TesseraCrypto
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 extension JWTKeyRing {

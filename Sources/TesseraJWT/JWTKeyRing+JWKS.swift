@@ -44,14 +44,15 @@ extension JWTKeyRing {
     public func jwksBytes() -> [UInt8] {
         var set = JSONObject()
         if let activeKid { set["active_kid"] = .string(activeKid) }
-        set["keys"] = .array(keys.map { key in
-            let k = key.secret.withUnsafeBytes { Base64URL.encode($0) }
-            let jwk: JSONObject = [
-                "kty": .string("oct"), "use": .string("sig"), "kid": .string(key.kid),
-                "alg": .string(key.algorithm.rawValue), "created": .int(key.created), "k": .string(k),
-            ]
-            return .object(jwk)
-        })
+        set["keys"] = .array(
+            keys.map { key in
+                let k = key.secret.withUnsafeBytes { Base64URL.encode($0) }
+                let jwk: JSONObject = [
+                    "kty": .string("oct"), "use": .string("sig"), "kid": .string(key.kid),
+                    "alg": .string(key.algorithm.rawValue), "created": .int(key.created), "k": .string(k),
+                ]
+                return .object(jwk)
+            })
         var output: [UInt8] = []
         set.serialize(into: &output)
         output.append(0x0A)

@@ -1,3 +1,5 @@
+import TesseraCrypto
+
 /// Signs claims into compact JWTs with the key ring's signing key (or a named key), writing
 /// `{"alg","typ","kid"}` as the header.
 public struct JWTSigner: Sendable {

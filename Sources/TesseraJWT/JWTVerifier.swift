@@ -67,7 +67,9 @@ public struct JWTVerifier: Sendable {
             default: throw JWTError.invalidTimeClaim.with("\(name)")
             }
         }
-        let exp = try time("exp"), nbf = try time("nbf"), iat = try time("iat")
+        let exp = try time("exp")
+        let nbf = try time("nbf")
+        let iat = try time("iat")
         if let exp {
             // RFC 7519 §4.1.4: the current time must be before exp.
             guard now < exp + leeway else { throw JWTError.expired }
@@ -103,7 +105,8 @@ public struct JWTVerifier: Sendable {
 
     /// `typ` compared as RFC 7515 §4.1.9 says: ASCII case-insensitively, `application/` optional.
     private static func sameMediaType(_ a: String, _ b: String) -> Bool {
-        var a = a, b = b
+        var a = a
+        var b = b
         return a.withUTF8 { a in b.withUTF8 { b in equalsIgnoringASCIICase(withoutApplicationPrefix(a), withoutApplicationPrefix(b)) } }
     }
 

@@ -22,8 +22,10 @@ public final class PostgresAuthStore: AuthStore, Service {
     /// Connects to `url` (`postgres://user[:password]@host[:port]/database`); the password may
     /// instead come from `password` (for example `TESSERA_DATABASE_PASSWORD`).
     /// Each transaction, including waiting for a connection, must finish within `operationTimeout`.
-    public init(url: String, password: String? = nil, maximumConnections: Int = 10, operationTimeout: Duration = .seconds(10),
-                clock: JWTClock = .system) throws {
+    public init(
+        url: String, password: String? = nil, maximumConnections: Int = 10, operationTimeout: Duration = .seconds(10),
+        clock: JWTClock = .system
+    ) throws {
         guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme),
             let host = components.host, !host.isEmpty, let user = components.user
         else { throw AuthError.storeUnavailable("store URL must look like postgres://user@host:port/database") }

@@ -5,80 +5,86 @@ public enum Migrations {
     public static func all(for dialect: SQLDialect) -> [(version: Int, statements: [String])] {
         let serial = dialect == .sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"
         return [
-            (1, [
-                """
-                CREATE TABLE users (
-                    id TEXT PRIMARY KEY,
-                    username TEXT NOT NULL UNIQUE,
-                    password_hash TEXT NOT NULL,
-                    status TEXT NOT NULL CHECK (status IN ('active', 'disabled')),
-                    created_at BIGINT NOT NULL,
-                    updated_at BIGINT NOT NULL,
-                    password_changed_at BIGINT NOT NULL)
-                """,
-                """
-                CREATE TABLE clients (
-                    id TEXT PRIMARY KEY,
-                    secret_hash TEXT,
-                    kind TEXT NOT NULL CHECK (kind IN ('public', 'confidential')),
-                    grants TEXT NOT NULL,
-                    scopes TEXT NOT NULL,
-                    audiences TEXT NOT NULL,
-                    created_at BIGINT NOT NULL)
-                """,
-                """
-                CREATE TABLE sessions (
-                    id TEXT PRIMARY KEY,
-                    user_id TEXT NOT NULL,
-                    client_id TEXT NOT NULL,
-                    created_at BIGINT NOT NULL,
-                    last_seen_at BIGINT NOT NULL,
-                    idle_expires_at BIGINT NOT NULL,
-                    absolute_expires_at BIGINT NOT NULL,
-                    revoked_at BIGINT)
-                """,
-                "CREATE INDEX sessions_by_user ON sessions (user_id, created_at)",
-                "CREATE INDEX sessions_by_revocation ON sessions (revoked_at)",
-                """
-                CREATE TABLE refresh_tokens (
-                    hash TEXT PRIMARY KEY,
-                    family_id TEXT NOT NULL,
-                    session_id TEXT NOT NULL REFERENCES sessions (id),
-                    client_id TEXT NOT NULL,
-                    parent_hash TEXT,
-                    scope TEXT NOT NULL,
-                    issued_at BIGINT NOT NULL,
-                    expires_at BIGINT NOT NULL,
-                    spent_at BIGINT,
-                    revoked_at BIGINT)
-                """,
-                "CREATE INDEX refresh_tokens_by_family ON refresh_tokens (family_id)",
-                "CREATE INDEX refresh_tokens_by_session ON refresh_tokens (session_id)",
-                """
-                CREATE TABLE login_attempts (
-                    id \(serial),
-                    username TEXT NOT NULL,
-                    ip TEXT NOT NULL,
-                    at BIGINT NOT NULL,
-                    succeeded BIGINT NOT NULL)
-                """,
-                "CREATE INDEX login_attempts_by_username ON login_attempts (username, at)",
-                "CREATE INDEX login_attempts_by_ip ON login_attempts (ip, at)",
-                """
-                CREATE TABLE audit_events (
-                    id \(serial),
-                    at BIGINT NOT NULL,
-                    kind TEXT NOT NULL,
-                    user_id TEXT,
-                    client_id TEXT,
-                    ip TEXT,
-                    detail TEXT NOT NULL)
-                """,
-            ]),
-            (2, [
-                "ALTER TABLE sessions ADD COLUMN cookie_hash TEXT",
-                "CREATE UNIQUE INDEX sessions_by_cookie ON sessions (cookie_hash)",
-            ]),
+            (
+                1,
+                [
+                    """
+                    CREATE TABLE users (
+                        id TEXT PRIMARY KEY,
+                        username TEXT NOT NULL UNIQUE,
+                        password_hash TEXT NOT NULL,
+                        status TEXT NOT NULL CHECK (status IN ('active', 'disabled')),
+                        created_at BIGINT NOT NULL,
+                        updated_at BIGINT NOT NULL,
+                        password_changed_at BIGINT NOT NULL)
+                    """,
+                    """
+                    CREATE TABLE clients (
+                        id TEXT PRIMARY KEY,
+                        secret_hash TEXT,
+                        kind TEXT NOT NULL CHECK (kind IN ('public', 'confidential')),
+                        grants TEXT NOT NULL,
+                        scopes TEXT NOT NULL,
+                        audiences TEXT NOT NULL,
+                        created_at BIGINT NOT NULL)
+                    """,
+                    """
+                    CREATE TABLE sessions (
+                        id TEXT PRIMARY KEY,
+                        user_id TEXT NOT NULL,
+                        client_id TEXT NOT NULL,
+                        created_at BIGINT NOT NULL,
+                        last_seen_at BIGINT NOT NULL,
+                        idle_expires_at BIGINT NOT NULL,
+                        absolute_expires_at BIGINT NOT NULL,
+                        revoked_at BIGINT)
+                    """,
+                    "CREATE INDEX sessions_by_user ON sessions (user_id, created_at)",
+                    "CREATE INDEX sessions_by_revocation ON sessions (revoked_at)",
+                    """
+                    CREATE TABLE refresh_tokens (
+                        hash TEXT PRIMARY KEY,
+                        family_id TEXT NOT NULL,
+                        session_id TEXT NOT NULL REFERENCES sessions (id),
+                        client_id TEXT NOT NULL,
+                        parent_hash TEXT,
+                        scope TEXT NOT NULL,
+                        issued_at BIGINT NOT NULL,
+                        expires_at BIGINT NOT NULL,
+                        spent_at BIGINT,
+                        revoked_at BIGINT)
+                    """,
+                    "CREATE INDEX refresh_tokens_by_family ON refresh_tokens (family_id)",
+                    "CREATE INDEX refresh_tokens_by_session ON refresh_tokens (session_id)",
+                    """
+                    CREATE TABLE login_attempts (
+                        id \(serial),
+                        username TEXT NOT NULL,
+                        ip TEXT NOT NULL,
+                        at BIGINT NOT NULL,
+                        succeeded BIGINT NOT NULL)
+                    """,
+                    "CREATE INDEX login_attempts_by_username ON login_attempts (username, at)",
+                    "CREATE INDEX login_attempts_by_ip ON login_attempts (ip, at)",
+                    """
+                    CREATE TABLE audit_events (
+                        id \(serial),
+                        at BIGINT NOT NULL,
+                        kind TEXT NOT NULL,
+                        user_id TEXT,
+                        client_id TEXT,
+                        ip TEXT,
+                        detail TEXT NOT NULL)
+                    """,
+                ]
+            ),
+            (
+                2,
+                [
+                    "ALTER TABLE sessions ADD COLUMN cookie_hash TEXT",
+                    "CREATE UNIQUE INDEX sessions_by_cookie ON sessions (cookie_hash)",
+                ]
+            ),
         ]
     }
 
@@ -100,8 +106,9 @@ public enum Migrations {
                 let applied = try await db.query("SELECT version FROM schema_migrations WHERE version = $1", [.integer(Int64(migration.version))])
                 guard applied.isEmpty else { return }
                 for statement in migration.statements { _ = try await db.query(statement, []) }
-                _ = try await db.query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
-                                       [.integer(Int64(migration.version)), .integer(now)])
+                _ = try await db.query(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
+                    [.integer(Int64(migration.version)), .integer(now)])
             }
         }
     }

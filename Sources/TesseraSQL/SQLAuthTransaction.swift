@@ -26,15 +26,18 @@ public struct SQLAuthTransaction: AuthTransaction {
 
     private static func user(_ row: any SQLRow) throws -> User {
         guard let status = User.Status(rawValue: try row.requiredText(3)) else { throw SQLError.unexpectedValue("users.status") }
-        return User(id: try row.requiredText(0), username: try row.requiredText(1), passwordHash: try row.requiredText(2), status: status,
-                    createdAt: try row.requiredInteger(4), updatedAt: try row.requiredInteger(5), passwordChangedAt: try row.requiredInteger(6))
+        return User(
+            id: try row.requiredText(0), username: try row.requiredText(1), passwordHash: try row.requiredText(2), status: status,
+            createdAt: try row.requiredInteger(4), updatedAt: try row.requiredInteger(5), passwordChangedAt: try row.requiredInteger(6))
     }
 
     public func insertUser(_ user: User) async throws {
-        _ = try await run("INSERT INTO users (\(Self.userColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7)", [
-            .text(user.id), .text(user.username), .text(user.passwordHash), .text(user.status.rawValue),
-            .integer(user.createdAt), .integer(user.updatedAt), .integer(user.passwordChangedAt),
-        ], conflict: "username")
+        _ = try await run(
+            "INSERT INTO users (\(Self.userColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            [
+                .text(user.id), .text(user.username), .text(user.passwordHash), .text(user.status.rawValue),
+                .integer(user.createdAt), .integer(user.updatedAt), .integer(user.passwordChangedAt),
+            ], conflict: "username")
     }
 
     public func user(id: String) async throws -> User? {
@@ -46,15 +49,21 @@ public struct SQLAuthTransaction: AuthTransaction {
     }
 
     public func users(after username: String?, limit: Int) async throws -> [User] {
-        try await run("SELECT \(Self.userColumns) FROM users WHERE username > $1 ORDER BY username LIMIT $2",
-                      [.text(username ?? ""), .integer(Int64(limit))]).map(Self.user)
+        try await run(
+            "SELECT \(Self.userColumns) FROM users WHERE username > $1 ORDER BY username LIMIT $2",
+            [.text(username ?? ""), .integer(Int64(limit))]
+        ).map(Self.user)
     }
 
     public func updateUser(_ user: User) async throws {
-        _ = try await run("""
+        _ = try await run(
+            """
             UPDATE users SET username = $1, password_hash = $2, status = $3, updated_at = $4, password_changed_at = $5 WHERE id = $6
-            """, [.text(user.username), .text(user.passwordHash), .text(user.status.rawValue), .integer(user.updatedAt),
-                  .integer(user.passwordChangedAt), .text(user.id)], conflict: "username")
+            """,
+            [
+                .text(user.username), .text(user.passwordHash), .text(user.status.rawValue), .integer(user.updatedAt),
+                .integer(user.passwordChangedAt), .text(user.id),
+            ], conflict: "username")
     }
 
     public func deleteUser(id: String) async throws {
@@ -71,18 +80,21 @@ public struct SQLAuthTransaction: AuthTransaction {
             guard let grant = GrantType(rawValue: name) else { throw SQLError.unexpectedValue("clients.grants") }
             return grant
         }
-        return OAuthClient(id: try row.requiredText(0), secretHash: try row.text(1), kind: kind, grants: grants,
-                           scopes: list(try row.requiredText(4)), audiences: list(try row.requiredText(5)), createdAt: try row.requiredInteger(6))
+        return OAuthClient(
+            id: try row.requiredText(0), secretHash: try row.text(1), kind: kind, grants: grants,
+            scopes: list(try row.requiredText(4)), audiences: list(try row.requiredText(5)), createdAt: try row.requiredInteger(6))
     }
 
     private static func list(_ text: String) -> [String] { text.split(separator: " ").map(String.init) }
 
     public func insertClient(_ client: OAuthClient) async throws {
-        _ = try await run("INSERT INTO clients (\(Self.clientColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7)", [
-            .text(client.id), client.secretHash.map(SQLValue.text) ?? .null, .text(client.kind.rawValue),
-            .text(client.grants.map(\.rawValue).joined(separator: " ")), .text(client.scopes.joined(separator: " ")),
-            .text(client.audiences.joined(separator: " ")), .integer(client.createdAt),
-        ], conflict: "client_id")
+        _ = try await run(
+            "INSERT INTO clients (\(Self.clientColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            [
+                .text(client.id), client.secretHash.map(SQLValue.text) ?? .null, .text(client.kind.rawValue),
+                .text(client.grants.map(\.rawValue).joined(separator: " ")), .text(client.scopes.joined(separator: " ")),
+                .text(client.audiences.joined(separator: " ")), .integer(client.createdAt),
+            ], conflict: "client_id")
     }
 
     public func client(id: String) async throws -> OAuthClient? {
@@ -102,17 +114,20 @@ public struct SQLAuthTransaction: AuthTransaction {
     private static let sessionColumns = "id, user_id, client_id, created_at, last_seen_at, idle_expires_at, absolute_expires_at, revoked_at, cookie_hash"
 
     private static func session(_ row: any SQLRow) throws -> Session {
-        Session(id: try row.requiredText(0), userID: try row.requiredText(1), clientID: try row.requiredText(2),
-                createdAt: try row.requiredInteger(3), lastSeenAt: try row.requiredInteger(4), idleExpiresAt: try row.requiredInteger(5),
-                absoluteExpiresAt: try row.requiredInteger(6), revokedAt: try row.integer(7), cookieHash: try row.text(8))
+        Session(
+            id: try row.requiredText(0), userID: try row.requiredText(1), clientID: try row.requiredText(2),
+            createdAt: try row.requiredInteger(3), lastSeenAt: try row.requiredInteger(4), idleExpiresAt: try row.requiredInteger(5),
+            absoluteExpiresAt: try row.requiredInteger(6), revokedAt: try row.integer(7), cookieHash: try row.text(8))
     }
 
     public func insertSession(_ session: Session) async throws {
-        _ = try await run("INSERT INTO sessions (\(Self.sessionColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", [
-            .text(session.id), .text(session.userID), .text(session.clientID), .integer(session.createdAt), .integer(session.lastSeenAt),
-            .integer(session.idleExpiresAt), .integer(session.absoluteExpiresAt), session.revokedAt.map(SQLValue.integer) ?? .null,
-            session.cookieHash.map(SQLValue.text) ?? .null,
-        ])
+        _ = try await run(
+            "INSERT INTO sessions (\(Self.sessionColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            [
+                .text(session.id), .text(session.userID), .text(session.clientID), .integer(session.createdAt), .integer(session.lastSeenAt),
+                .integer(session.idleExpiresAt), .integer(session.absoluteExpiresAt), session.revokedAt.map(SQLValue.integer) ?? .null,
+                session.cookieHash.map(SQLValue.text) ?? .null,
+            ])
     }
 
     public func session(id: String, forUpdate: Bool) async throws -> Session? {
@@ -128,9 +143,11 @@ public struct SQLAuthTransaction: AuthTransaction {
     }
 
     public func updateSession(_ session: Session) async throws {
-        _ = try await run("UPDATE sessions SET last_seen_at = $1, idle_expires_at = $2, revoked_at = $3 WHERE id = $4", [
-            .integer(session.lastSeenAt), .integer(session.idleExpiresAt), session.revokedAt.map(SQLValue.integer) ?? .null, .text(session.id),
-        ])
+        _ = try await run(
+            "UPDATE sessions SET last_seen_at = $1, idle_expires_at = $2, revoked_at = $3 WHERE id = $4",
+            [
+                .integer(session.lastSeenAt), .integer(session.idleExpiresAt), session.revokedAt.map(SQLValue.integer) ?? .null, .text(session.id),
+            ])
     }
 
     // MARK: Refresh tokens
@@ -138,18 +155,21 @@ public struct SQLAuthTransaction: AuthTransaction {
     private static let refreshColumns = "hash, family_id, session_id, client_id, parent_hash, scope, issued_at, expires_at, spent_at, revoked_at"
 
     private static func refreshToken(_ row: any SQLRow) throws -> RefreshTokenRecord {
-        RefreshTokenRecord(hash: try row.requiredText(0), familyID: try row.requiredText(1), sessionID: try row.requiredText(2),
-                           clientID: try row.requiredText(3), parentHash: try row.text(4), scope: try row.requiredText(5),
-                           issuedAt: try row.requiredInteger(6), expiresAt: try row.requiredInteger(7), spentAt: try row.integer(8),
-                           revokedAt: try row.integer(9))
+        RefreshTokenRecord(
+            hash: try row.requiredText(0), familyID: try row.requiredText(1), sessionID: try row.requiredText(2),
+            clientID: try row.requiredText(3), parentHash: try row.text(4), scope: try row.requiredText(5),
+            issuedAt: try row.requiredInteger(6), expiresAt: try row.requiredInteger(7), spentAt: try row.integer(8),
+            revokedAt: try row.integer(9))
     }
 
     public func insertRefreshToken(_ token: RefreshTokenRecord) async throws {
-        _ = try await run("INSERT INTO refresh_tokens (\(Self.refreshColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", [
-            .text(token.hash), .text(token.familyID), .text(token.sessionID), .text(token.clientID),
-            token.parentHash.map(SQLValue.text) ?? .null, .text(token.scope), .integer(token.issuedAt), .integer(token.expiresAt),
-            token.spentAt.map(SQLValue.integer) ?? .null, token.revokedAt.map(SQLValue.integer) ?? .null,
-        ])
+        _ = try await run(
+            "INSERT INTO refresh_tokens (\(Self.refreshColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            [
+                .text(token.hash), .text(token.familyID), .text(token.sessionID), .text(token.clientID),
+                token.parentHash.map(SQLValue.text) ?? .null, .text(token.scope), .integer(token.issuedAt), .integer(token.expiresAt),
+                token.spentAt.map(SQLValue.integer) ?? .null, token.revokedAt.map(SQLValue.integer) ?? .null,
+            ])
     }
 
     public func refreshToken(hash: String, forUpdate: Bool) async throws -> RefreshTokenRecord? {
@@ -176,9 +196,11 @@ public struct SQLAuthTransaction: AuthTransaction {
     }
 
     public func updateRefreshToken(_ token: RefreshTokenRecord) async throws {
-        _ = try await run("UPDATE refresh_tokens SET spent_at = $1, revoked_at = $2 WHERE hash = $3", [
-            token.spentAt.map(SQLValue.integer) ?? .null, token.revokedAt.map(SQLValue.integer) ?? .null, .text(token.hash),
-        ])
+        _ = try await run(
+            "UPDATE refresh_tokens SET spent_at = $1, revoked_at = $2 WHERE hash = $3",
+            [
+                token.spentAt.map(SQLValue.integer) ?? .null, token.revokedAt.map(SQLValue.integer) ?? .null, .text(token.hash),
+            ])
     }
 
     public func revokeRefreshFamily(_ familyID: String, at: Int64) async throws {
@@ -192,8 +214,9 @@ public struct SQLAuthTransaction: AuthTransaction {
     // MARK: Login attempts
 
     public func recordLoginAttempt(username: String, ip: String, at: Int64, succeeded: Bool) async throws {
-        _ = try await run("INSERT INTO login_attempts (username, ip, at, succeeded) VALUES ($1, $2, $3, $4)",
-                          [.text(username), .text(ip), .integer(at), .integer(succeeded ? 1 : 0)])
+        _ = try await run(
+            "INSERT INTO login_attempts (username, ip, at, succeeded) VALUES ($1, $2, $3, $4)",
+            [.text(username), .text(ip), .integer(at), .integer(succeeded ? 1 : 0)])
     }
 
     public func loginFailures(username: String?, ip: String?, since: Int64, afterLastSuccess: Bool) async throws -> LoginFailures {
@@ -216,18 +239,21 @@ public struct SQLAuthTransaction: AuthTransaction {
     // MARK: Audit
 
     public func insertAuditEvent(_ event: AuditEvent) async throws {
-        _ = try await run("INSERT INTO audit_events (at, kind, user_id, client_id, ip, detail) VALUES ($1, $2, $3, $4, $5, $6)", [
-            .integer(event.at), .text(event.kind.rawValue), event.userID.map(SQLValue.text) ?? .null,
-            event.clientID.map(SQLValue.text) ?? .null, event.ip.map(SQLValue.text) ?? .null, .text(event.detail),
-        ])
+        _ = try await run(
+            "INSERT INTO audit_events (at, kind, user_id, client_id, ip, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+            [
+                .integer(event.at), .text(event.kind.rawValue), event.userID.map(SQLValue.text) ?? .null,
+                event.clientID.map(SQLValue.text) ?? .null, event.ip.map(SQLValue.text) ?? .null, .text(event.detail),
+            ])
     }
 
     public func auditEvents(limit: Int) async throws -> [AuditEvent] {
         try await run("SELECT at, kind, user_id, client_id, ip, detail FROM audit_events ORDER BY id DESC LIMIT $1", [.integer(Int64(limit))])
             .map { row in
                 guard let kind = AuditEvent.Kind(rawValue: try row.requiredText(1)) else { throw SQLError.unexpectedValue("audit_events.kind") }
-                return AuditEvent(at: try row.requiredInteger(0), kind: kind, userID: try row.text(2), clientID: try row.text(3),
-                                  ip: try row.text(4), detail: try row.requiredText(5))
+                return AuditEvent(
+                    at: try row.requiredInteger(0), kind: kind, userID: try row.text(2), clientID: try row.text(3),
+                    ip: try row.text(4), detail: try row.requiredText(5))
             }
     }
 }
@@ -236,9 +262,11 @@ public struct SQLAuthTransaction: AuthTransaction {
 public enum SQLQueries {
     /// Sessions revoked since `since` that expire after `expiringAfter`.
     public static func sessionsRevoked(_ db: any SQLExecutor, since: Int64, expiringAfter: Int64) async throws -> [RevokedSession] {
-        try await db.query("SELECT id, absolute_expires_at FROM sessions WHERE revoked_at >= $1 AND absolute_expires_at > $2",
-                           [.integer(since), .integer(expiringAfter)])
-            .map { RevokedSession(id: try $0.requiredText(0), absoluteExpiresAt: try $0.requiredInteger(1)) }
+        try await db.query(
+            "SELECT id, absolute_expires_at FROM sessions WHERE revoked_at >= $1 AND absolute_expires_at > $2",
+            [.integer(since), .integer(expiringAfter)]
+        )
+        .map { RevokedSession(id: try $0.requiredText(0), absoluteExpiresAt: try $0.requiredInteger(1)) }
     }
 }
 

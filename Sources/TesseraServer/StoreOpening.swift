@@ -28,8 +28,10 @@ extension TesseraConfiguration {
 
     /// Runs `body` with the configured store, migrated, its connections running for the
     /// duration; the store is closed afterwards (the CLI's store commands).
-    public func withStore<T: Sendable>(clock: JWTClock,
-                                       _ body: (any AuthStore) async throws -> T) async throws -> T {
+    public func withStore<T: Sendable>(
+        clock: JWTClock,
+        _ body: (any AuthStore) async throws -> T
+    ) async throws -> T {
         let opened = try await openStore(clock: clock)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             if let service = opened.service { group.addTask { try await service.run() } }

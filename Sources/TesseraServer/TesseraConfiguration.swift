@@ -75,17 +75,20 @@ public struct TesseraConfiguration: ConfigurationSection {
 
     /// The configuration from `values` over the defaults, and nothing else (tests, embedding).
     public init(values: [AbsoluteConfigKey: ConfigValue]) throws {
-        try self.init(reader: ConfigReader(providers: [
-            InMemoryProvider(name: "values", values: values), InMemoryProvider(name: "defaults", values: Self.allDefaults),
-        ]))
+        try self.init(
+            reader: ConfigReader(providers: [
+                InMemoryProvider(name: "values", values: values), InMemoryProvider(name: "defaults", values: Self.allDefaults),
+            ]))
     }
 
     /// Loads the configuration: `overrides` (from flags), then `TESSERA_*` variables of
     /// `environment`, then the JSON file (`configFile`, else `$TESSERA_CONFIG`, else
     /// `Config/tessera.json` if present), then the defaults. A named file that cannot be read, a
     /// value of the wrong type and a value out of range are all `InvalidConfiguration`.
-    public static func load(configFile: String?, overrides: [AbsoluteConfigKey: ConfigValue] = [:],
-                            environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> TesseraConfiguration {
+    public static func load(
+        configFile: String?, overrides: [AbsoluteConfigKey: ConfigValue] = [:],
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async throws -> TesseraConfiguration {
         let path = configFile ?? environment["TESSERA_CONFIG"] ?? defaultFile
         let explicit = configFile != nil || environment["TESSERA_CONFIG"] != nil
         let file: FileProvider<JSONSnapshot>

@@ -6,6 +6,7 @@ import ServiceLifecycle
 import TesseraAuth
 import TesseraHTTP
 import TesseraJWT
+import UnixSignals
 
 /// The one composition root: everything `tessera serve` runs, built from a configuration.
 /// `tessera serve` and the HTTP tests both build it here, so what is tested is what runs.
@@ -26,17 +27,21 @@ public struct TesseraServer: Service {
     /// the store (not yet migrated: `run()` does that), the services, the HTTP application and
     /// listener, and the periodic tasks. `metrics` backs `GET /metrics` when given; `clock` is
     /// the time every part reads (tests fix it).
-    public static func build(configuration: TesseraConfiguration, logger: Logger, metrics: PrometheusCollectorRegistry? = nil,
-                             clock: JWTClock = .system, hashingPool: PasswordHashingPool = PasswordHashingPool()) async throws -> TesseraServer {
+    public static func build(
+        configuration: TesseraConfiguration, logger: Logger, metrics: PrometheusCollectorRegistry? = nil,
+        clock: JWTClock = .system, hashingPool: PasswordHashingPool = PasswordHashingPool()
+    ) async throws -> TesseraServer {
         let ring = try configuration.ensureKeyRing(logger: logger, now: Int(clock.now))
         let opened = try await configuration.openStore(clock: clock)
-        let tokens = TokenService(store: opened.store, keyRing: ring, policy: AuthPolicy(issuer: configuration.issuer, token: configuration.token),
-                                      hasher: configuration.password.hasher, hashingPool: hashingPool, clock: clock)
+        let tokens = TokenService(
+            store: opened.store, keyRing: ring, policy: AuthPolicy(issuer: configuration.issuer, token: configuration.token),
+            hasher: configuration.password.hasher, hashingPool: hashingPool, clock: clock)
         let accounts = AccountService(tokens: tokens)
         var metricsText: (@Sendable () -> [UInt8])?
         if let metrics { metricsText = { metrics.emitToBuffer() } }
-        let settings = Endpoints.Settings(issuer: configuration.issuer, verifyAudiences: Set(configuration.token.audiences),
-                                          http: configuration.http, metricsText: metricsText)
+        let settings = Endpoints.Settings(
+            issuer: configuration.issuer, verifyAudiences: Set(configuration.token.audiences),
+            http: configuration.http, metricsText: metricsText)
         let endpoints = Endpoints(tokens: tokens, accounts: accounts, settings: settings, logger: logger)
         let application = HTTPApplication(endpoints: endpoints, http: configuration.http, logger: logger, clock: clock)
         let threads = configuration.http.threads
@@ -50,8 +55,9 @@ public struct TesseraServer: Service {
                 try await tokens.login.pruneAttempts()
             },
         ]
-        return TesseraServer(configuration: configuration, store: opened.store, tokens: tokens, accounts: accounts, application: application,
-                             http: http, storeService: opened.service, background: background, logger: logger)
+        return TesseraServer(
+            configuration: configuration, store: opened.store, tokens: tokens, accounts: accounts, application: application,
+            http: http, storeService: opened.service, background: background, logger: logger)
     }
 
     /// Brings the store to the current schema and readies the services: the stand-in password
@@ -62,7 +68,9 @@ public struct TesseraServer: Service {
         // The revocation view is complete before the first request, not one poll later.
         try await tokens.sessions.refreshRevocations()
         if try await accounts.users(after: nil, limit: 1).isEmpty {
-            logger.notice("no users yet: add one with `tessera user add NAME` (password on stdin) and a client with `tessera client add web --public`; then POST /oauth/token or /v1/login")
+            logger.notice(
+                "no users yet: add one with `tessera user add NAME` (password on stdin) and a client with `tessera client add web --public`; then POST /oauth/token or /v1/login"
+            )
         }
     }
 
@@ -82,8 +90,10 @@ public struct TesseraServer: Service {
     /// The whole process: `services` in one `ServiceGroup`, which SIGTERM or SIGINT shuts down
     /// gracefully (in-flight requests finish, then the tasks stop, then the store closes).
     public func runUntilSignalled() async throws {
-        let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
-                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         try? await store.close()
         logger.info("stopped")

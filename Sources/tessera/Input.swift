@@ -1,7 +1,8 @@
-import TesseraCrypto
 import Foundation
+import TesseraCrypto
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Reading secrets from standard input, never from argv.

@@ -1,6 +1,8 @@
-import Foundation
 import ArgumentParser
+import Foundation
+import TesseraAuth
 import TesseraCrypto
+import TesseraServer
 
 /// `tessera password …`: hash and check passwords read from stdin.
 struct PasswordCommand: AsyncParsableCommand {

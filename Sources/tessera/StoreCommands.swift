@@ -1,20 +1,24 @@
 import ArgumentParser
 import Foundation
 import TesseraAuth
+import TesseraCrypto
 import TesseraJWT
 import TesseraServer
 
 /// Runs `body` with services over the configured store, migrated, closing it afterwards.
 /// Administration needs no signing key, so a missing key ring is fine unless `needsKeys`.
-func withServices<T: Sendable>(_ config: ConfigOptions, needsKeys: Bool = false,
-                               _ body: (TokenService, AccountService, TesseraConfiguration) async throws -> T) async throws -> T {
+func withServices<T: Sendable>(
+    _ config: ConfigOptions, needsKeys: Bool = false,
+    _ body: (TokenService, AccountService, TesseraConfiguration) async throws -> T
+) async throws -> T {
     let configuration = try await config.load()
     return try await asConfigurationError {
         try await asStoreError {
             try await configuration.withStore(clock: .system) { store in
                 let ring = try needsKeys ? configuration.loadKeyRing() : ((try? configuration.loadKeyRing()) ?? JWTKeyRing(keys: []))
-                let tokens = TokenService(store: store, keyRing: ring, policy: AuthPolicy(issuer: configuration.issuer, token: configuration.token),
-                                              hasher: configuration.password.hasher)
+                let tokens = TokenService(
+                    store: store, keyRing: ring, policy: AuthPolicy(issuer: configuration.issuer, token: configuration.token),
+                    hasher: configuration.password.hasher)
                 return try await body(tokens, AccountService(tokens: tokens), configuration)
             }
         }
@@ -40,7 +44,9 @@ struct MigrateCommand: AsyncParsableCommand {
     @OptionGroup var config: ConfigOptions
 
     func run() async throws {
-        try await withServices(config) { _, _, configuration in print("schema up to date in \(configuration.store.hasPrefix("sqlite:") ? configuration.store : "postgres")") }
+        try await withServices(config) { _, _, configuration in
+            print("schema up to date in \(configuration.store.hasPrefix("sqlite:") ? configuration.store : "postgres")")
+        }
     }
 }
 
@@ -145,11 +151,14 @@ struct ClientCommand: AsyncParsableCommand {
 
         func run() async throws {
             let grants = try (grant.isEmpty ? (isPublic ? ["password", "refresh_token"] : ["client_credentials"]) : grant).map { name in
-                guard let grant = GrantType(rawValue: name) else { throw CLIError.usage("unknown grant \(name): use password, refresh_token or client_credentials") }
+                guard let grant = GrantType(rawValue: name) else {
+                    throw CLIError.usage("unknown grant \(name): use password, refresh_token or client_credentials")
+                }
                 return grant
             }
             try await withServices(config) { _, accounts, _ in
-                let created = try await accounts.createClient(id: id, kind: isPublic ? .public : .confidential, grants: grants, scopes: scope, audiences: audience)
+                let created = try await accounts.createClient(
+                    id: id, kind: isPublic ? .public : .confidential, grants: grants, scopes: scope, audiences: audience)
                 var output: JSONObject = ["client_id": .string(created.client.id)]
                 if let secret = created.secret { output["client_secret"] = .string(secret) }
                 print(output.serialized)
@@ -164,8 +173,11 @@ struct ClientCommand: AsyncParsableCommand {
         func run() async throws {
             try await withServices(config) { _, accounts, _ in
                 for client in try await accounts.clients() {
-                    print([client.id, client.kind.rawValue, client.grants.map(\.rawValue).joined(separator: ","),
-                           client.scopes.joined(separator: ","), client.audiences.joined(separator: ",")].joined(separator: "\t"))
+                    print(
+                        [
+                            client.id, client.kind.rawValue, client.grants.map(\.rawValue).joined(separator: ","),
+                            client.scopes.joined(separator: ","), client.audiences.joined(separator: ","),
+                        ].joined(separator: "\t"))
                 }
             }
         }

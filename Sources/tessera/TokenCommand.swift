@@ -1,8 +1,8 @@
 import ArgumentParser
 import Configuration
 import Foundation
-import TesseraCrypto
 import TesseraAuth
+import TesseraCrypto
 import TesseraJWT
 import TesseraServer
 
@@ -63,7 +63,8 @@ struct TokenCommand: AsyncParsableCommand {
         /// Seconds from `900`, `900s`, `15m`, `2h` or `1d`.
         static func parseDuration(_ text: String) throws -> Int {
             let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
-            var digits = Substring(text), unit = 1
+            var digits = Substring(text)
+            var unit = 1
             if let last = text.last, let multiplier = units[last] {
                 digits = text.dropLast()
                 unit = multiplier
@@ -76,7 +77,8 @@ struct TokenCommand: AsyncParsableCommand {
 
         static func parseClaim(_ entry: String) throws -> (String, JSONValue) {
             guard let equals = entry.firstIndex(of: "=") else { throw CLIError.usage("--claim must be name=value, got \(entry)") }
-            let name = String(entry[..<equals]), text = String(entry[entry.index(after: equals)...])
+            let name = String(entry[..<equals])
+            let text = String(entry[entry.index(after: equals)...])
             guard !name.isEmpty else { throw CLIError.usage("--claim needs a name") }
             guard !TokenCommand.reservedClaims.contains(name) else {
                 throw CLIError.usage("--claim cannot set the reserved claim \(name); use its own option")

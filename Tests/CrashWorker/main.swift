@@ -12,8 +12,9 @@ let path = CommandLine.arguments[1]
 let store = try await SQLiteAuthStore.open(path: path)
 try await store.migrate()
 let ring = try JWTKeyRing(keys: [JWTKey.generate(kid: "crash", algorithm: .hs256, created: 0)])
-let tokens = TokenService(store: store, keyRing: ring, policy: AuthPolicy(issuer: "https://crash.test", defaultAudiences: ["api"]),
-                              hasher: PasswordHasher(scrypt: ScryptParameters(logN: 4, r: 8, p: 1)))
+let tokens = TokenService(
+    store: store, keyRing: ring, policy: AuthPolicy(issuer: "https://crash.test", defaultAudiences: ["api"]),
+    hasher: PasswordHasher(scrypt: ScryptParameters(logN: 4, r: 8, p: 1)))
 let accounts = AccountService(tokens: tokens)
 let client: OAuthClient
 if let existing = try await accounts.clients().first(where: { $0.id == "crash-client" }) {
@@ -29,8 +30,10 @@ let counter = Counter()
 try await withThrowingTaskGroup(of: Void.self) { group in
     for index in 0..<4 {
         group.addTask {
-            var token = try await tokens.login.grant(client: client, username: "crash-\(index)", password: "crash password \(index)",
-                                                       scope: nil, ip: "127.0.0.1").refreshToken!
+            var token = try await tokens.login.grant(
+                client: client, username: "crash-\(index)", password: "crash password \(index)",
+                scope: nil, ip: "127.0.0.1"
+            ).refreshToken!
             while true {
                 token = try await tokens.refresh.grant(client: client, refreshToken: token, scope: nil).refreshToken!
                 say("rotated \(counter.increment())")

@@ -53,7 +53,8 @@ struct CrashSafetyTests {
         let db = try await SQLiteConnection.open(storage: .file(path: path))
         defer { Task { try? await db.close() } }
         #expect(try await db.query("PRAGMA integrity_check", []).first?.columns.first?.data.string == "ok")
-        let doubled = try await db.query("""
+        let doubled = try await db.query(
+            """
             SELECT family_id FROM refresh_tokens WHERE revoked_at IS NULL AND spent_at IS NULL
             GROUP BY family_id HAVING COUNT(*) > 1
             """, [])

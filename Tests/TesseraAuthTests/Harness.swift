@@ -1,11 +1,11 @@
 import Foundation
 import Synchronization
-import Testing
 import TesseraAuth
 import TesseraCrypto
 import TesseraJWT
 import TesseraPostgres
 import TesseraSQLite
+import Testing
 
 /// The stores the contract suite runs on: SQLite always, PostgreSQL when
 /// `TESSERA_TEST_POSTGRES_URL` names a server where the test user may create databases
@@ -52,10 +52,12 @@ struct Harness: Sendable {
         var policy = AuthPolicy(issuer: "https://auth.test", defaultAudiences: ["api"])
         configure(&policy)
         let ring = try JWTKeyRing(keys: [JWTKey.generate(kid: "k1", algorithm: .hs256, created: 1)])
-        let tokens = TokenService(store: store, keyRing: ring, policy: policy, hasher: fastHasher,
-                                      hashingPool: PasswordHashingPool(width: 2), clock: clock.jwtClock)
-        return Harness(kind: kind, store: store, tokens: tokens, accounts: AccountService(tokens: tokens), clock: clock,
-                       cleanup: cleanup, keyRing: ring)
+        let tokens = TokenService(
+            store: store, keyRing: ring, policy: policy, hasher: fastHasher,
+            hashingPool: PasswordHashingPool(width: 2), clock: clock.jwtClock)
+        return Harness(
+            kind: kind, store: store, tokens: tokens, accounts: AccountService(tokens: tokens), clock: clock,
+            cleanup: cleanup, keyRing: ring)
     }
 
     /// A second service on the same store: another instance with its own revocation view.
@@ -68,10 +70,13 @@ struct Harness: Sendable {
         case .sqlite:
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-test-\(UUID().uuidString)")
             let store = try await SQLiteAuthStore.open(path: directory.appendingPathComponent("tessera.db").path, clock: clock.jwtClock)
-            return (store, {
-                try await store.close()
-                try? FileManager.default.removeItem(at: directory)
-            })
+            return (
+                store,
+                {
+                    try await store.close()
+                    try? FileManager.default.removeItem(at: directory)
+                }
+            )
         case .postgres:
             let adminURL = try #require(StoreKind.postgresURL)
             let database = "tessera_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased())"
@@ -79,11 +84,14 @@ struct Harness: Sendable {
             let url = adminURL.replacingOccurrences(of: #"/[^/]*$"#, with: "/\(database)", options: .regularExpression)
             let store = try PostgresAuthStore(url: url, clock: clock.jwtClock)
             let running = Task { await store.run() }
-            return (store, {
-                running.cancel()
-                await running.value
-                try await PostgresAdmin.run(adminURL, "DROP DATABASE IF EXISTS \(database) WITH (FORCE)")
-            })
+            return (
+                store,
+                {
+                    running.cancel()
+                    await running.value
+                    try await PostgresAdmin.run(adminURL, "DROP DATABASE IF EXISTS \(database) WITH (FORCE)")
+                }
+            )
         }
     }
 

@@ -1,6 +1,7 @@
-import Testing
 import TesseraAuth
 import TesseraCrypto
+import TesseraJWT
+import Testing
 
 @Suite("Contract: login and throttling")
 struct LoginContractTests {
@@ -38,13 +39,15 @@ struct LoginContractTests {
         }
     }
 
-    @Test("scopes: a request beyond the client's narrows the grant (RFC 6749 §3.3); bad syntax is invalid_scope; grants the client lacks are refused",
-          arguments: StoreKind.available)
+    @Test(
+        "scopes: a request beyond the client's narrows the grant (RFC 6749 §3.3); bad syntax is invalid_scope; grants the client lacks are refused",
+        arguments: StoreKind.available)
     func scopesAndGrants(_ kind: StoreKind) async throws {
         try await Harness.with(kind) { h in
             try await h.user()
             let client = try await h.webClient()
-            let narrowed = try await h.tokens.login.grant(client: client, username: "alice", password: Harness.password, scope: "read admin read", ip: "192.0.2.1")
+            let narrowed = try await h.tokens.login.grant(
+                client: client, username: "alice", password: Harness.password, scope: "read admin read", ip: "192.0.2.1")
             #expect(narrowed.scope == "read")
             #expect(try h.tokens.accessTokens.verify(narrowed.accessToken).claims.scope == "read")
             let nothing = try await h.tokens.login.grant(client: client, username: "alice", password: Harness.password, scope: "admin", ip: "192.0.2.1")

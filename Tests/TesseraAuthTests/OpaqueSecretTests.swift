@@ -1,5 +1,5 @@
-import Testing
 import TesseraAuth
+import Testing
 
 /// The stored form of refresh tokens, cookie secrets and client secrets.
 @Suite("Opaque secrets")
@@ -12,7 +12,8 @@ struct OpaqueSecretTests {
 
     @Test("a new secret is 43 base64url characters, differs each time, and matches only itself")
     func generated() throws {
-        let first = try OpaqueSecret.generate(), second = try OpaqueSecret.generate()
+        let first = try OpaqueSecret.generate()
+        let second = try OpaqueSecret.generate()
         #expect(first.value.utf8.count == 43 && first.value != second.value)
         #expect(first.value.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
         #expect(first.storedHash == (try OpaqueSecret.storedHash(of: first.value)))

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TesseraAuth
+import Testing
 
 @Suite("Password hashing pool")
 struct PasswordHashingPoolTests {

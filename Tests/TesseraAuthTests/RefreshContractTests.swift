@@ -1,5 +1,6 @@
-import Testing
 import TesseraAuth
+import TesseraJWT
+import Testing
 
 @Suite("Contract: refresh, revocation, introspection, sessions")
 struct RefreshContractTests {
@@ -50,7 +51,13 @@ struct RefreshContractTests {
 
     @Test("refresh tokens are bound to their client and expire with their session", arguments: StoreKind.available)
     func bindingAndExpiry(_ kind: StoreKind) async throws {
-        try await Harness.with(kind, configure: { $0.sessionIdleTimeout = 100; $0.refreshTokenTTL = 100 }) { h in
+        try await Harness.with(
+            kind,
+            configure: {
+                $0.sessionIdleTimeout = 100
+                $0.refreshTokenTTL = 100
+            }
+        ) { h in
             try await h.user()
             let web = try await h.webClient()
             let other = try await h.webClient("mobile")
@@ -65,7 +72,8 @@ struct RefreshContractTests {
     @Test("client_credentials: an access token for the client itself, no refresh token", arguments: StoreKind.available)
     func clientCredentials(_ kind: StoreKind) async throws {
         try await Harness.with(kind) { h in
-            let created = try await h.accounts.createClient(id: "svc", kind: .confidential, grants: [.clientCredentials], scopes: ["jobs"], audiences: ["queue"])
+            let created = try await h.accounts.createClient(
+                id: "svc", kind: .confidential, grants: [.clientCredentials], scopes: ["jobs"], audiences: ["queue"])
             let response = try h.tokens.clientCredentials.grant(client: created.client, scope: nil)
             #expect(response.refreshToken == nil && response.scope == "jobs")
             let claims = try h.tokens.accessTokens.verify(response.accessToken, audiences: ["queue"]).claims
@@ -95,7 +103,14 @@ struct RefreshContractTests {
 
     @Test("introspection (RFC 7662): active with claims, inactive after logout, idle or absolute expiry", arguments: StoreKind.available)
     func introspection(_ kind: StoreKind) async throws {
-        try await Harness.with(kind, configure: { $0.sessionIdleTimeout = 600; $0.sessionAbsoluteTimeout = 1000; $0.accessTokenTTL = 3000 }) { h in
+        try await Harness.with(
+            kind,
+            configure: {
+                $0.sessionIdleTimeout = 600
+                $0.sessionAbsoluteTimeout = 1000
+                $0.accessTokenTTL = 3000
+            }
+        ) { h in
             let alice = try await h.user()
             let client = try await h.webClient()
             let pair = try await h.login(client)
@@ -131,7 +146,9 @@ struct RefreshContractTests {
             let alice = try await h.user()
             try await h.user("bob")
             let client = try await h.webClient()
-            let a1 = try await h.login(client), a2 = try await h.login(client), b = try await h.login(client, "bob")
+            let a1 = try await h.login(client)
+            let a2 = try await h.login(client)
+            let b = try await h.login(client, "bob")
             #expect(try await h.tokens.sessions.list(userID: alice.id).count == 2)
             #expect(try await h.tokens.sessions.logoutEverywhere(userID: alice.id) == 2)
             for token in [a1.accessToken, a2.accessToken] { await expectAuthError(.invalidToken) { try h.tokens.accessTokens.verify(token) } }

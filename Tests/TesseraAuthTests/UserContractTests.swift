@@ -1,5 +1,5 @@
-import Testing
 import TesseraAuth
+import Testing
 
 @Suite("Contract: users and clients")
 struct UserContractTests {
@@ -99,7 +99,8 @@ struct UserContractTests {
     @Test("confidential clients authenticate with their secret in constant time; public clients with none", arguments: StoreKind.available)
     func clients(_ kind: StoreKind) async throws {
         try await Harness.with(kind) { h in
-            let created = try await h.accounts.createClient(id: "svc", kind: .confidential, grants: [.clientCredentials], scopes: ["read"], audiences: ["billing"])
+            let created = try await h.accounts.createClient(
+                id: "svc", kind: .confidential, grants: [.clientCredentials], scopes: ["read"], audiences: ["billing"])
             let secret = try #require(created.secret)
             // Stored as lower-case hex SHA-256 of the secret (what a leaked database must not reveal).
             #expect(created.client.secretHash == (try OpaqueSecret.storedHash(of: secret)))
@@ -112,8 +113,12 @@ struct UserContractTests {
             #expect(try await h.tokens.clients.authenticate(id: "web", secret: nil).kind == .public)
             await expectAuthError(.invalidClient) { try await h.tokens.clients.authenticate(id: "web", secret: "guess") }
             await expectAuthError(.conflict) { try await h.webClient() }
-            await expectAuthError(.invalidInput) { try await h.accounts.createClient(id: "bad id!", kind: .public, grants: [.password], scopes: [], audiences: []) }
-            await expectAuthError(.invalidInput) { try await h.accounts.createClient(id: "p", kind: .public, grants: [.clientCredentials], scopes: [], audiences: []) }
+            await expectAuthError(.invalidInput) {
+                try await h.accounts.createClient(id: "bad id!", kind: .public, grants: [.password], scopes: [], audiences: [])
+            }
+            await expectAuthError(.invalidInput) {
+                try await h.accounts.createClient(id: "p", kind: .public, grants: [.clientCredentials], scopes: [], audiences: [])
+            }
             #expect(try await h.accounts.clients().map(\.id) == ["svc", "web"])
             try await h.accounts.removeClient(id: "svc")
             await expectAuthError(.invalidClient) { try await h.tokens.clients.authenticate(id: "svc", secret: secret) }

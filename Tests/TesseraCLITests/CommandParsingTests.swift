@@ -1,5 +1,6 @@
 import ArgumentParser
 import Testing
+
 @testable import tessera
 
 /// The CLI's argument parsing and its error exits, without running a process: each argv is
@@ -8,13 +9,15 @@ import Testing
 struct CommandParsingTests {
     @Test("subcommands and their options parse into the expected command")
     func parsesCommands() throws {
-        let mint = try #require(try TesseraCommand.parseAsRoot(["token", "mint", "--sub", "alice", "--aud", "a", "--aud", "b", "--ttl", "15m"])
-            as? TokenCommand.Mint)
+        let mint = try #require(
+            try TesseraCommand.parseAsRoot(["token", "mint", "--sub", "alice", "--aud", "a", "--aud", "b", "--ttl", "15m"])
+                as? TokenCommand.Mint)
         #expect(mint.sub == "alice" && mint.aud == ["a", "b"] && mint.ttl == "15m")
         let serve = try #require(try TesseraCommand.parseAsRoot(["serve", "--host", "127.0.0.1", "--host", "::1", "--port", "0"]) as? ServeCommand)
         #expect(serve.host == ["127.0.0.1", "::1"] && serve.port == 0)
-        let add = try #require(try TesseraCommand.parseAsRoot(["client", "add", "web", "--public", "--scope", "read", "--store", "sqlite:x.db"])
-            as? ClientCommand.Add)
+        let add = try #require(
+            try TesseraCommand.parseAsRoot(["client", "add", "web", "--public", "--scope", "read", "--store", "sqlite:x.db"])
+                as? ClientCommand.Add)
         #expect(add.id == "web" && add.isPublic && add.scope == ["read"] && add.config.store == "sqlite:x.db")
         let list = try #require(try TesseraCommand.parseAsRoot(["user", "list", "--limit", "5", "--after", "bob"]) as? UserCommand.List)
         #expect(list.limit == 5 && list.after == "bob")
@@ -42,15 +45,17 @@ struct CommandParsingTests {
         }
     }
 
-    @Test("usage errors exit 2 with a message; --help exits 0 on stdout", arguments: [
-        ["token", "mint"],
-        ["token", "verify"],
-        ["token", "verify", "x", "--typ", "JWT", "--no-typ-check"],
-        ["token", "verify", "x", "--leeway", "100000"],
-        ["serve", "--port", "eighty"],
-        ["user", "list", "--limit"],
-        ["no-such-command"],
-    ])
+    @Test(
+        "usage errors exit 2 with a message; --help exits 0 on stdout",
+        arguments: [
+            ["token", "mint"],
+            ["token", "verify"],
+            ["token", "verify", "x", "--typ", "JWT", "--no-typ-check"],
+            ["token", "verify", "x", "--leeway", "100000"],
+            ["serve", "--port", "eighty"],
+            ["user", "list", "--limit"],
+            ["no-such-command"],
+        ])
     func usageErrors(_ arguments: [String]) {
         #expect(Self.exitCode(arguments) == 2)
     }

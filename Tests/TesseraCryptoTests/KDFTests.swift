@@ -1,8 +1,10 @@
 import Foundation
-import Testing
 import TesseraCrypto
 import TesseraTestSupport
+import Testing
 
+// Member names mirror the vector files' JSON keys.
+// swift-format-ignore: AlwaysUseLowerCamelCase
 private struct KDFFile: Decodable, Sendable {
     struct Scrypt: Decodable, Sendable, CustomTestStringConvertible {
         let name, password_hex, salt_hex, dk_hex: String
@@ -37,7 +39,8 @@ struct KDFTests {
     @Test("RFC 7914 scrypt", arguments: kdfVectors.scrypt_rfc7914.cases)
     fileprivate func scrypt(_ vector: KDFFile.Scrypt) throws {
         guard !vector.slow || slowVectorsEnabled else { return }
-        let password = Hex.bytes(vector.password_hex), salt = Hex.bytes(vector.salt_hex)
+        let password = Hex.bytes(vector.password_hex)
+        let salt = Hex.bytes(vector.salt_hex)
         let dk = try password.withUnsafeBytes { password in
             try salt.withUnsafeBytes { salt in
                 try KDF.scrypt(password: password, salt: salt, n: UInt64(vector.N), r: UInt32(vector.r), p: UInt32(vector.p), length: vector.dkLen)
@@ -73,7 +76,8 @@ struct KDFTests {
 }
 
 private func derivePBKDF2(_ passwordHex: String, _ saltHex: String, _ iterations: Int, _ length: Int) throws -> [UInt8] {
-    let password = Hex.bytes(passwordHex), salt = Hex.bytes(saltHex)
+    let password = Hex.bytes(passwordHex)
+    let salt = Hex.bytes(saltHex)
     return try password.withUnsafeBytes { password in
         try salt.withUnsafeBytes { salt in
             try KDF.pbkdf2(password: password, salt: salt, hashFunction: .sha256, iterations: UInt64(iterations), length: length)

@@ -1,5 +1,5 @@
-import Testing
 import TesseraCrypto
+import Testing
 
 /// Cheap parameters so the suite stays fast; the defaults are checked separately.
 private let fast = PasswordHasher(scrypt: ScryptParameters(logN: 10, r: 8, p: 1), pbkdf2Rounds: 1000)
@@ -27,10 +27,12 @@ struct PasswordHasherTests {
     }
 
     // Produced by passlib 1.7.4: scrypt.using(rounds=4).hash and pbkdf2_sha256.using(rounds=1000).hash.
-    @Test("passlib hashes verify", arguments: [
-        ("$scrypt$ln=4,r=8,p=1$Ocf4v9fa+997rzXmvPc+5w$eaSus4YuhkjVsdJCftbdMLrdsdRWcLGaZFNoZ9tS2Pg", "x"),
-        ("$pbkdf2-sha256$29000$MsbYO8dYK6W0tjaG8L4Xog$sYp1UyX9rMuBzMyX3kDa2TxQaXlBeyQaLAdC.0cZCQ0", "pässword"),
-    ])
+    @Test(
+        "passlib hashes verify",
+        arguments: [
+            ("$scrypt$ln=4,r=8,p=1$Ocf4v9fa+997rzXmvPc+5w$eaSus4YuhkjVsdJCftbdMLrdsdRWcLGaZFNoZ9tS2Pg", "x"),
+            ("$pbkdf2-sha256$29000$MsbYO8dYK6W0tjaG8L4Xog$sYp1UyX9rMuBzMyX3kDa2TxQaXlBeyQaLAdC.0cZCQ0", "pässword"),
+        ])
     func passlibKnownAnswers(_ phc: String, _ password: String) throws {
         #expect(try fast.verify(password, against: phc))
         #expect(try !fast.verify(password + "!", against: phc))
@@ -47,12 +49,14 @@ struct PasswordHasherTests {
         #expect(throws: Never.self) { try fast.hash(String(repeating: "a", count: 1024)) }
     }
 
-    @Test("unparsable stored hashes give a clear error", arguments: [
-        "", "plain", "$scrypt$", "$md5$1$abc$def", "$scrypt$ln=4,r=8$c2FsdA$aGFzaGhhc2hoYXNoaGFzaA",
-        "$scrypt$ln=4,r=8,p=1,x=1$c2FsdA$aGFzaGhhc2hoYXNoaGFzaA", "$scrypt$ln=04,r=8,p=1$c2FsdA$aGFzaGhhc2hoYXNoaGFzaA",
-        "$pbkdf2-sha256$-5$c2FsdA$aGFzaGhhc2hoYXNoaGFzaA", "$pbkdf2-sha256$1000$c2F*dA$aGFzaGhhc2hoYXNoaGFzaA",
-        "$pbkdf2-sha256$1000$c2FsdA$aGFz", "$pbkdf2-sha256$999999999999$c2FsdA$aGFzaGhhc2hoYXNoaGFzaA",
-    ])
+    @Test(
+        "unparsable stored hashes give a clear error",
+        arguments: [
+            "", "plain", "$scrypt$", "$md5$1$abc$def", "$scrypt$ln=4,r=8$c2FsdA$aGFzaGhhc2hoYXNoaGFzaA",
+            "$scrypt$ln=4,r=8,p=1,x=1$c2FsdA$aGFzaGhhc2hoYXNoaGFzaA", "$scrypt$ln=04,r=8,p=1$c2FsdA$aGFzaGhhc2hoYXNoaGFzaA",
+            "$pbkdf2-sha256$-5$c2FsdA$aGFzaGhhc2hoYXNoaGFzaA", "$pbkdf2-sha256$1000$c2F*dA$aGFzaGhhc2hoYXNoaGFzaA",
+            "$pbkdf2-sha256$1000$c2FsdA$aGFz", "$pbkdf2-sha256$999999999999$c2FsdA$aGFzaGhhc2hoYXNoaGFzaA",
+        ])
     func unparsable(_ phc: String) {
         #expect(throws: CryptoError.invalidPasswordHash) { try fast.verify("x", against: phc) }
     }

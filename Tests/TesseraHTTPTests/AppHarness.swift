@@ -3,12 +3,12 @@ import Foundation
 import Logging
 import NIOHTTP1
 import Synchronization
-import Testing
 import TesseraAuth
 import TesseraCrypto
 import TesseraHTTP
 import TesseraJWT
 import TesseraServer
+import Testing
 
 /// The application `tessera serve` runs, built by the same composition root
 /// (`TesseraServer.build`) over a temporary SQLite store, with a fixed clock and a cheap password
@@ -44,8 +44,9 @@ struct AppHarness: Sendable {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-http-\(UUID().uuidString)")
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let server = try await TesseraServer.build(configuration: try configuration(directory: directory, values), logger: logger,
-                                                   clock: .fixed(now))
+        let server = try await TesseraServer.build(
+            configuration: try configuration(directory: directory, values), logger: logger,
+            clock: .fixed(now))
         try await server.prepare()
         return AppHarness(server: server, directory: directory)
     }
@@ -71,7 +72,8 @@ struct AppHarness: Sendable {
     }
 
     func passwordLogin(scope: String? = nil) async throws -> JSONObject {
-        let response = await form("/oauth/token", "grant_type=password&client_id=web&username=alice&password=correct+horse+battery+staple" + (scope.map { "&scope=\($0)" } ?? ""))
+        let response = await form(
+            "/oauth/token", "grant_type=password&client_id=web&username=alice&password=correct+horse+battery+staple" + (scope.map { "&scope=\($0)" } ?? ""))
         #expect(response.status == .ok)
         return try #require(response.jsonBody)
     }

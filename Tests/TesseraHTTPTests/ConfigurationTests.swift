@@ -1,11 +1,13 @@
 import Configuration
 import Foundation
+import Logging
 import NIOHTTP1
-import Testing
 import TesseraAuth
+import TesseraCrypto
 import TesseraHTTP
 import TesseraJWT
 import TesseraServer
+import Testing
 
 /// Settings reach the running service: each key that `tessera serve` once dropped changes what
 /// `/v1/verify` accepts, with a control showing the default behaves the other way.
@@ -39,7 +41,8 @@ struct ConfigurationTests {
     @Test("token.type: the server signs and requires the configured typ, and refuses at+jwt")
     func tokenType() async throws {
         try await withApp(["token.type": "example+jwt"]) { h in
-            let custom = try Self.token(type: "example+jwt"), standard = try Self.token(type: "at+jwt")
+            let custom = try Self.token(type: "example+jwt")
+            let standard = try Self.token(type: "at+jwt")
             #expect(await Self.verify(h, custom) == .ok)
             #expect(await Self.verify(h, standard) == .unauthorized)
             _ = try await h.seed()

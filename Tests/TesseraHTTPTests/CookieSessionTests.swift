@@ -1,14 +1,15 @@
 import Foundation
 import NIOHTTP1
-import Testing
 import TesseraHTTP
 import TesseraJWT
+import Testing
 
 @Suite("HTTP: cookie sessions")
 struct CookieSessionTests {
     static func cookieLogin(_ h: AppHarness) async throws -> (secret: String, setCookie: String) {
-        let login = await h.send(.POST, "/v1/login", headers: [("Content-Type", "application/json")],
-                                 body: #"{"username":"alice","password":"correct horse battery staple","session":true}"#)
+        let login = await h.send(
+            .POST, "/v1/login", headers: [("Content-Type", "application/json")],
+            body: #"{"username":"alice","password":"correct horse battery staple","session":true}"#)
         #expect(login.status == .ok)
         let setCookie = try #require(login.headers.first(name: "Set-Cookie"))
         let secret = String(setCookie.split(separator: ";")[0].split(separator: "=", maxSplits: 1)[1])

@@ -4,6 +4,7 @@ import NIOCore
 import NIOEmbedded
 import NIOHTTP1
 import Testing
+
 @testable import TesseraHTTP
 
 /// A blocking TCP client for live tests: raw bytes in, raw bytes out, with a receive timeout
@@ -73,7 +74,8 @@ struct RawClient {
         var text = Substring(String(decoding: data, as: UTF8.self))
         while let end = text.range(of: "\r\n\r\n") {
             let head = text[..<end.lowerBound]
-            let length = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+            let length =
+                head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
                 .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
             guard text[end.upperBound...].utf8.count >= length else { break }
             let bodyEnd = text.utf8.index(end.upperBound, offsetBy: length)
@@ -123,7 +125,10 @@ struct LiveServerTests {
 
     @Test("headers over the limit get 431; a body over the limit 413; both close the connection")
     func limits() async throws {
-        try await Self.withServer({ $0.maximumHeaderBytes = 1024; $0.maximumBodyBytes = 100 }) { port, _ in
+        try await Self.withServer({
+            $0.maximumHeaderBytes = 1024
+            $0.maximumBodyBytes = 100
+        }) { port, _ in
             let big = try RawClient(port: port)
             big.send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 2000))\r\n\r\n")
             #expect(big.responses(1).first?.hasPrefix("HTTP/1.1 431") == true)
@@ -177,7 +182,9 @@ struct LiveServerTests {
             let refused = client.responses(1).first ?? ""
             #expect(refused.hasPrefix("HTTP/1.1 204") && !refused.contains("Access-Control-Allow"))
             let body = #"{"username":"alice","password":"correct horse battery staple","session":true}"#
-            client.send("POST /v1/login HTTP/1.1\r\nHost: x\r\nOrigin: https://app.example\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+            client.send(
+                "POST /v1/login HTTP/1.1\r\nHost: x\r\nOrigin: https://app.example\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            )
             let login = client.responses(1).first ?? ""
             #expect(login.hasPrefix("HTTP/1.1 200") && login.contains("Access-Control-Allow-Credentials: true"))
             let cookie = login.split(separator: "\r\n").first { $0.hasPrefix("Set-Cookie:") } ?? ""
@@ -224,26 +231,5 @@ struct LiveServerTests {
         idle.close()
         #expect(throws: (any Error).self) { try RawClient(port: port) }
         await harness.close()
-    }
-}
-
-@Suite("HTTP: request handler on an EmbeddedChannel")
-struct EmbeddedHandlerTests {
-    @Test("a complete request is answered with Content-Length and nosniff; the read timer is told")
-    func embedded() async throws {
-        let harness = try await AppHarness.make()
-        defer { Task { await harness.close() } }
-        let channel = EmbeddedChannel()
-        try channel.pipeline.syncOperations.addHandler(HTTPRequestHandler(application: harness.app, configuration: HTTPServerConfiguration()))
-        try channel.writeInbound(HTTPServerRequestPart.head(HTTPRequestHead(version: .http1_1, method: .GET, uri: "/healthz")))
-        try channel.writeInbound(HTTPServerRequestPart.end(nil))
-        guard case let .head(head) = try #require(try channel.readOutbound(as: HTTPServerResponsePart.self)) else {
-            Issue.record("expected a response head")
-            return
-        }
-        #expect(head.status == .ok)
-        #expect(head.headers["Content-Length"] == ["15"] && head.headers["X-Content-Type-Options"] == ["nosniff"])
-        _ = try #require(try channel.readOutbound(as: HTTPServerResponsePart.self))
-        _ = try channel.finish()
     }
 }

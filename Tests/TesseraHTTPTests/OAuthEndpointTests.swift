@@ -1,8 +1,8 @@
 import Foundation
 import NIOHTTP1
-import Testing
 import TesseraHTTP
 import TesseraJWT
+import Testing
 
 @Suite("HTTP: OAuth endpoints")
 struct OAuthEndpointTests {
@@ -21,19 +21,21 @@ struct OAuthEndpointTests {
         }
     }
 
-    @Test("RFC 6749 §5.2 errors", arguments: [
-        ("grant_type=password&client_id=web&username=alice", 400, "invalid_request"),
-        ("client_id=web", 400, "invalid_request"),
-        ("grant_type=implicit&client_id=web", 400, "unsupported_grant_type"),
-        ("grant_type=password&client_id=nope&username=alice&password=x", 401, "invalid_client"),
-        ("grant_type=password&client_id=web&username=alice&password=wrong+password", 400, "invalid_grant"),
-        ("grant_type=password&client_id=web&username=nobody&password=wrong+password", 400, "invalid_grant"),
-        ("grant_type=client_credentials&client_id=web", 400, "unauthorized_client"),
-        ("grant_type=password&client_id=web&username=alice&password=correct+horse+battery+staple&scope=re%22ad", 400, "invalid_scope"),
-        ("grant_type=password&grant_type=password&client_id=web", 400, "invalid_request"),
-        ("grant_type=refresh_token&client_id=web&refresh_token=forged", 400, "invalid_grant"),
-        ("grant_type=password&client_id=web&username=alice&password=%zz", 400, "invalid_request"),
-    ])
+    @Test(
+        "RFC 6749 §5.2 errors",
+        arguments: [
+            ("grant_type=password&client_id=web&username=alice", 400, "invalid_request"),
+            ("client_id=web", 400, "invalid_request"),
+            ("grant_type=implicit&client_id=web", 400, "unsupported_grant_type"),
+            ("grant_type=password&client_id=nope&username=alice&password=x", 401, "invalid_client"),
+            ("grant_type=password&client_id=web&username=alice&password=wrong+password", 400, "invalid_grant"),
+            ("grant_type=password&client_id=web&username=nobody&password=wrong+password", 400, "invalid_grant"),
+            ("grant_type=client_credentials&client_id=web", 400, "unauthorized_client"),
+            ("grant_type=password&client_id=web&username=alice&password=correct+horse+battery+staple&scope=re%22ad", 400, "invalid_scope"),
+            ("grant_type=password&grant_type=password&client_id=web", 400, "invalid_request"),
+            ("grant_type=refresh_token&client_id=web&refresh_token=forged", 400, "invalid_grant"),
+            ("grant_type=password&client_id=web&username=alice&password=%zz", 400, "invalid_request"),
+        ])
     func errors(_ body: String, _ status: Int, _ code: String) async throws {
         try await withApp { h in
             _ = try await h.seed()
@@ -75,7 +77,8 @@ struct OAuthEndpointTests {
             #expect(post.status == .ok)
             let both = await h.form("/oauth/token", "grant_type=client_credentials&client_secret=\(secret)", headers: [("Authorization", basic)])
             #expect(both.jsonBody?["error"] == .string("invalid_request"))
-            let wrong = await h.form("/oauth/token", "grant_type=client_credentials", headers: [("Authorization", "Basic " + Data("svc:nope".utf8).base64EncodedString())])
+            let wrong = await h.form(
+                "/oauth/token", "grant_type=client_credentials", headers: [("Authorization", "Basic " + Data("svc:nope".utf8).base64EncodedString())])
             #expect(wrong.status == .unauthorized && wrong.jsonBody?["error"] == .string("invalid_client"))
             #expect(wrong.headers.first(name: "WWW-Authenticate")?.hasPrefix("Basic") == true)
         }

@@ -1,9 +1,13 @@
 import Configuration
 import Foundation
+import Logging
+import NIOHTTP1
 import Prometheus
-import Testing
+import TesseraAuth
 import TesseraHTTP
+import TesseraJWT
 import TesseraServer
+import Testing
 
 /// The OpenAPI document is a resource compiled into the binary; it must describe exactly the
 /// routes the server answers.
@@ -14,8 +18,9 @@ struct OpenAPIDocumentTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-openapi-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         // With a metrics registry, as `tessera serve` runs, so that /metrics is routed too.
-        let server = try await TesseraServer.build(configuration: try AppHarness.configuration(directory: directory), logger: .init(label: "test"),
-                                                   metrics: PrometheusCollectorRegistry(), clock: .fixed(AppHarness.now))
+        let server = try await TesseraServer.build(
+            configuration: try AppHarness.configuration(directory: directory), logger: .init(label: "test"),
+            metrics: PrometheusCollectorRegistry(), clock: .fixed(AppHarness.now))
         let response = await server.application.respond(to: HTTPRequest(method: .GET, uri: "/openapi.json"))
         #expect(response.status == .ok && response.headers.first(name: "Content-Type") == "application/json")
         let document = try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])

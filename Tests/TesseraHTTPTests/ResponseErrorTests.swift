@@ -1,6 +1,8 @@
 import Logging
-import Testing
+import NIOHTTP1
 import TesseraAuth
+import Testing
+
 @testable import TesseraHTTP
 
 @Suite("HTTP: error mapping")
@@ -16,7 +18,8 @@ struct ResponseErrorTests {
 
     @Test("an unreachable store is 503 and says nothing about the database")
     func storeDown() {
-        let response = mapping.response(for: AuthError.storeUnavailable("PostgreSQL: password authentication failed for user x"), style: .problem, context: context)
+        let response = mapping.response(
+            for: AuthError.storeUnavailable("PostgreSQL: password authentication failed for user x"), style: .problem, context: context)
         #expect(response.status == .serviceUnavailable && response.headers["Retry-After"] == ["5"])
         #expect(!String(decoding: response.body, as: UTF8.self).contains("password authentication"))
     }

@@ -1,8 +1,8 @@
 import Foundation
 import NIOHTTP1
-import Testing
 import TesseraHTTP
 import TesseraJWT
+import Testing
 
 /// The route groups authenticate before any handler runs: every route of the admin group
 /// refuses each kind of caller that is not an admin, before touching its input.
@@ -23,12 +23,17 @@ struct RouteGroupTests {
             for (method, path) in Self.adminRoutes {
                 let json = ("Content-Type", "application/json")
                 let anonymous = await h.send(method, path, headers: [json], body: body)
-                #expect(anonymous.status == .unauthorized && anonymous.headers.first(name: "WWW-Authenticate") == #"Bearer realm="tessera""#, "\(method) \(path)")
+                #expect(
+                    anonymous.status == .unauthorized && anonymous.headers.first(name: "WWW-Authenticate") == #"Bearer realm="tessera""#, "\(method) \(path)")
                 let scoped = await h.send(method, path, headers: [json, ("Authorization", "Bearer \(reader)")], body: body)
                 #expect(scoped.status == .forbidden, "\(method) \(path)")
                 #expect(scoped.headers.first(name: "WWW-Authenticate")?.contains("insufficient_scope") == true, "\(method) \(path)")
-                let viaCookie = await h.send(method, path, headers: [json, ("Cookie", "__Host-tessera_session=\(cookie)"),
-                                                                    ("Origin", "https://auth.test")], body: body)
+                let viaCookie = await h.send(
+                    method, path,
+                    headers: [
+                        json, ("Cookie", "__Host-tessera_session=\(cookie)"),
+                        ("Origin", "https://auth.test"),
+                    ], body: body)
                 #expect(viaCookie.status == .unauthorized, "\(method) \(path)")
             }
             // Nothing was created or changed by any refused call.

@@ -1,6 +1,6 @@
-import Testing
 import TesseraCrypto
 import TesseraJWT
+import Testing
 
 /// One rejection test per attack in RFC 8725 §2 that applies to an HMAC-only verifier.
 @Suite("RFC 8725 attacks")
@@ -33,8 +33,9 @@ struct AttackTests {
     func algSwap() throws {
         let up = try forge(header: #"{"alg":"HS512","kid":"k1","typ":"at+jwt"}"#, claims: standardClaimsJSON, secret: k1Secret, hash: .sha512)
         #expect(throws: JWTError.algorithmMismatch) { try verifier.verify(up) }
-        let down = try forge(header: #"{"alg":"HS256","kid":"k2","typ":"at+jwt"}"#, claims: standardClaimsJSON,
-                             secret: [UInt8](repeating: 0x17, count: 64))
+        let down = try forge(
+            header: #"{"alg":"HS256","kid":"k2","typ":"at+jwt"}"#, claims: standardClaimsJSON,
+            secret: [UInt8](repeating: 0x17, count: 64))
         #expect(throws: JWTError.algorithmMismatch) { try verifier.verify(down) }
     }
 
@@ -114,13 +115,15 @@ struct AttackTests {
     @Test("crit extensions are refused; duplicate header members are refused")
     func critAndDuplicates() throws {
         #expect(throws: JWTError.unsupportedCritical) {
-            try verifier.verify(forge(header: #"{"alg":"HS256","kid":"k1","typ":"at+jwt","crit":["exp"],"exp":1}"#, claims: standardClaimsJSON, secret: k1Secret))
+            try verifier.verify(
+                forge(header: #"{"alg":"HS256","kid":"k1","typ":"at+jwt","crit":["exp"],"exp":1}"#, claims: standardClaimsJSON, secret: k1Secret))
         }
         #expect(throws: JWTError.invalidHeader) {
             try verifier.verify(forge(header: #"{"alg":"none","alg":"HS256","kid":"k1","typ":"at+jwt"}"#, claims: standardClaimsJSON, secret: k1Secret))
         }
         #expect(throws: JWTError.invalidClaims) {
-            try verifier.verify(forge(header: #"{"alg":"HS256","kid":"k1","typ":"at+jwt"}"#, claims: #"{"sub":"a","sub":"b","exp":1767226500}"#, secret: k1Secret))
+            try verifier.verify(
+                forge(header: #"{"alg":"HS256","kid":"k1","typ":"at+jwt"}"#, claims: #"{"sub":"a","sub":"b","exp":1767226500}"#, secret: k1Secret))
         }
     }
 
@@ -143,12 +146,14 @@ struct AttackTests {
     @Test("a token of another type (an ID token or plain JWT) is refused as an access token (RFC 8725 §3.11)")
     func typeConfusion() throws {
         for typ in [#""typ":"JWT","#, #""typ":"dpop+jwt","#, ""] {
-            let token = try forge(header: #"{"alg":"HS256",\#(typ)"kid":"k1"}"#,
-                                  claims: accessClaims().object.serialized, secret: k1Secret)
+            let token = try forge(
+                header: #"{"alg":"HS256",\#(typ)"kid":"k1"}"#,
+                claims: accessClaims().object.serialized, secret: k1Secret)
             #expect(throws: JWTError.invalidType) { try verifier.verify(token) }
         }
-        let mediaType = try forge(header: #"{"alg":"HS256","typ":"application/AT+JWT","kid":"k1"}"#,
-                                  claims: accessClaims().object.serialized, secret: k1Secret)
+        let mediaType = try forge(
+            header: #"{"alg":"HS256","typ":"application/AT+JWT","kid":"k1"}"#,
+            claims: accessClaims().object.serialized, secret: k1Secret)
         #expect(throws: Never.self) { try verifier.verify(mediaType) }
     }
 

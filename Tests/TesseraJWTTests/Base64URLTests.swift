@@ -1,11 +1,13 @@
-import Testing
 import TesseraJWT
+import Testing
 
 @Suite("Strict base64url")
 struct Base64URLTests {
-    @Test("RFC 4648 §10 test vectors, unpadded", arguments: [
-        ("", ""), ("f", "Zg"), ("fo", "Zm8"), ("foo", "Zm9v"), ("foob", "Zm9vYg"), ("fooba", "Zm9vYmE"), ("foobar", "Zm9vYmFy"),
-    ])
+    @Test(
+        "RFC 4648 §10 test vectors, unpadded",
+        arguments: [
+            ("", ""), ("f", "Zg"), ("fo", "Zm8"), ("foo", "Zm9v"), ("foob", "Zm9vYg"), ("fooba", "Zm9vYmE"), ("foobar", "Zm9vYmFy"),
+        ])
     func vectors(_ plain: String, _ encoded: String) {
         #expect(Base64URL.encode(Array(plain.utf8)) == encoded)
         #expect(Base64URL.decode(encoded) == Array(plain.utf8))
@@ -17,9 +19,11 @@ struct Base64URLTests {
         #expect(Base64URL.decode("-_8") == [0xFB, 0xFF])
     }
 
-    @Test("rejects padding, standard alphabet, whitespace, impossible lengths, non-zero spare bits", arguments: [
-        "Zg==", "Zm8=", "+/8", "Zm9v\n", " Zm9v", "Z", "Zm9vY", "Zh", "Zm9", "Zm.v", "Zm9v%",
-    ])
+    @Test(
+        "rejects padding, standard alphabet, whitespace, impossible lengths, non-zero spare bits",
+        arguments: [
+            "Zg==", "Zm8=", "+/8", "Zm9v\n", " Zm9v", "Z", "Zm9vY", "Zh", "Zm9", "Zm.v", "Zm9v%",
+        ])
     func rejects(_ text: String) {
         #expect(Base64URL.decode(text) == nil)
     }

@@ -1,19 +1,23 @@
-import Testing
 import TesseraJWT
+import Testing
 
 @Suite("Strict JSON")
 struct JSONParserTests {
-    @Test("accepts RFC 8259 documents", arguments: [
-        #"{}"#, #"[]"#, #"{"a":[1,-2.5e+3,0,true,false,null,"x"]}"#, " {\"a\" : 1 } ", #""\u00e9\ud83d\ude00\n""#, "0", "-0.0E-1",
-    ])
+    @Test(
+        "accepts RFC 8259 documents",
+        arguments: [
+            #"{}"#, #"[]"#, #"{"a":[1,-2.5e+3,0,true,false,null,"x"]}"#, " {\"a\" : 1 } ", #""\u00e9\ud83d\ude00\n""#, "0", "-0.0E-1",
+        ])
     func accepts(_ text: String) {
         #expect(JSONValue(parsing: text) != nil)
     }
 
-    @Test("rejects what RFC 8259 does not allow", arguments: [
-        "", "{", #"{"a":1,}"#, "[1,]", "01", "1.", ".5", "+1", "-", "1e", "NaN", "Infinity", "'a'", #"{"a" 1}"#,
-        "{a:1}", "\"\u{01}\"", #""\x""#, #""\ud800""#, #""\udc00x""#, "tru", "nul", "[1] [2]", "// c\n{}", #"{"a":1}x"#,
-    ])
+    @Test(
+        "rejects what RFC 8259 does not allow",
+        arguments: [
+            "", "{", #"{"a":1,}"#, "[1,]", "01", "1.", ".5", "+1", "-", "1e", "NaN", "Infinity", "'a'", #"{"a" 1}"#,
+            "{a:1}", "\"\u{01}\"", #""\x""#, #""\ud800""#, #""\udc00x""#, "tru", "nul", "[1] [2]", "// c\n{}", #"{"a":1}x"#,
+        ])
     func rejects(_ text: String) {
         #expect(JSONValue(parsing: text) == nil)
     }

@@ -1,6 +1,6 @@
-import Testing
 import TesseraCrypto
 import TesseraJWT
+import Testing
 
 @Suite("Key ring")
 struct KeyRingTests {
@@ -48,17 +48,19 @@ struct KeyRingTests {
         #expect(throws: JWTError.keyTooShort) { try JWTKeyRing(jwks: Array(jwks.utf8)) }
     }
 
-    @Test("malformed sets are refused with invalidKeySet", arguments: [
-        #"{}"#, #"{"keys":{}}"#, #"{"keys":[1]}"#,
-        #"{"keys":[{"kty":"RSA","kid":"a","alg":"HS256","k":"AAAA"}]}"#,
-        #"{"keys":[{"kty":"oct","alg":"HS256","k":"AAAA"}]}"#,
-        #"{"keys":[{"kty":"oct","kid":"a","alg":"none","k":"AAAA"}]}"#,
-        #"{"keys":[{"kty":"oct","kid":"a","alg":"RS256","k":"AAAA"}]}"#,
-        #"{"keys":[{"kty":"oct","kid":"a","alg":"HS256","k":"AA=="}]}"#,
-        #"{"keys":[{"kty":"oct","kid":"a","alg":"HS256","use":"enc","k":"QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI"}]}"#,
-        #"{"keys":[{"kty":"oct","kid":"a","alg":"HS256","k":"QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI"},{"kty":"oct","kid":"a","alg":"HS256","k":"QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI"}]}"#,
-        #"{"active_kid":"zz","keys":[{"kty":"oct","kid":"a","alg":"HS256","k":"QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI"}]}"#,
-    ])
+    @Test(
+        "malformed sets are refused with invalidKeySet",
+        arguments: [
+            #"{}"#, #"{"keys":{}}"#, #"{"keys":[1]}"#,
+            #"{"keys":[{"kty":"RSA","kid":"a","alg":"HS256","k":"AAAA"}]}"#,
+            #"{"keys":[{"kty":"oct","alg":"HS256","k":"AAAA"}]}"#,
+            #"{"keys":[{"kty":"oct","kid":"a","alg":"none","k":"AAAA"}]}"#,
+            #"{"keys":[{"kty":"oct","kid":"a","alg":"RS256","k":"AAAA"}]}"#,
+            #"{"keys":[{"kty":"oct","kid":"a","alg":"HS256","k":"AA=="}]}"#,
+            #"{"keys":[{"kty":"oct","kid":"a","alg":"HS256","use":"enc","k":"QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI"}]}"#,
+            #"{"keys":[{"kty":"oct","kid":"a","alg":"HS256","k":"QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI"},{"kty":"oct","kid":"a","alg":"HS256","k":"QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI"}]}"#,
+            #"{"active_kid":"zz","keys":[{"kty":"oct","kid":"a","alg":"HS256","k":"QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI"}]}"#,
+        ])
     func malformed(_ jwks: String) {
         #expect(throws: JWTError.invalidKeySet) { try JWTKeyRing(jwks: Array(jwks.utf8)) }
     }

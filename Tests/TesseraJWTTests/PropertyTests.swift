@@ -1,5 +1,5 @@
-import Testing
 import TesseraJWT
+import Testing
 
 /// A small deterministic generator (SplitMix64) so property failures reproduce.
 struct SeededGenerator: RandomNumberGenerator {

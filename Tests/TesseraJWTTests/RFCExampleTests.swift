@@ -1,9 +1,11 @@
 import Foundation
-import Testing
 import TesseraCrypto
 import TesseraJWT
 import TesseraTestSupport
+import Testing
 
+// Member names mirror the vector files' JSON keys.
+// swift-format-ignore: AlwaysUseLowerCamelCase
 private struct JWSExamples: Decodable, Sendable {
     struct Case: Decodable, Sendable, CustomTestStringConvertible {
         let name, key_hex, alg, token: String

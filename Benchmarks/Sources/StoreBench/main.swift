@@ -31,8 +31,9 @@ func line(_ name: String, _ value: Double, unit: String = "/s") {
 let ring = try JWTKeyRing(keys: [JWTKey.generate(kid: "bench", algorithm: .hs256, created: 0)])
 
 func services(_ store: any AuthStore, hasher: PasswordHasher, pool: PasswordHashingPool = PasswordHashingPool()) throws -> (TokenService, AccountService) {
-    let tokens = TokenService(store: store, keyRing: ring, policy: AuthPolicy(issuer: "https://bench", defaultAudiences: ["api"]),
-                                  hasher: hasher, hashingPool: pool)
+    let tokens = TokenService(
+        store: store, keyRing: ring, policy: AuthPolicy(issuer: "https://bench", defaultAudiences: ["api"]),
+        hasher: hasher, hashingPool: pool)
     return (tokens, AccountService(tokens: tokens))
 }
 
@@ -76,7 +77,9 @@ print("SQLite (WAL, synchronous=FULL)")
 line("  raw single-row UPDATE (peer)", sqliteUpdate)
 line("  refresh rotations", sqlite.rotations)
 line("  introspections (access token + session read)", sqlite.introspections)
-print(String(format: "  rotations / raw UPDATE = %.3f   introspections / raw UPDATE = %.3f", sqlite.rotations / sqliteUpdate, sqlite.introspections / sqliteUpdate))
+print(
+    String(
+        format: "  rotations / raw UPDATE = %.3f   introspections / raw UPDATE = %.3f", sqlite.rotations / sqliteUpdate, sqlite.introspections / sqliteUpdate))
 print()
 
 // MARK: PostgreSQL
@@ -95,7 +98,10 @@ if let postgresURL {
     line("  raw single-row UPDATE (peer)", postgresUpdate)
     line("  refresh rotations", postgres.rotations)
     line("  introspections (access token + session read)", postgres.introspections)
-    print(String(format: "  rotations / raw UPDATE = %.3f   introspections / raw UPDATE = %.3f", postgres.rotations / postgresUpdate, postgres.introspections / postgresUpdate))
+    print(
+        String(
+            format: "  rotations / raw UPDATE = %.3f   introspections / raw UPDATE = %.3f", postgres.rotations / postgresUpdate,
+            postgres.introspections / postgresUpdate))
     print()
 
     // Cross-instance revocation: B polls every second; A revokes; how long until B refuses?
@@ -136,7 +142,8 @@ if let postgresURL {
 // MARK: Login throughput beside raw scrypt
 
 let hasher = PasswordHasher()  // N=2^17, r=8, p=1
-let password = Array("benchmark password".utf8), salt = [UInt8](repeating: 7, count: 16)
+let password = Array("benchmark password".utf8)
+let salt = [UInt8](repeating: 7, count: 16)
 let scryptPerSecond = try await rate(6) {
     _ = try password.withUnsafeBytes { p in try salt.withUnsafeBytes { s in try KDF.scrypt(password: p, salt: s, n: 1 << 17, r: 8, p: 1, length: 32) } }
 }
@@ -150,7 +157,8 @@ let start = ContinuousClock.now
 try await withThrowingTaskGroup(of: Void.self) { group in
     for index in 0..<logins {
         group.addTask {
-            _ = try await loginTokens.login.grant(client: loginClient, username: "login-bench", password: "benchmark password", scope: nil, ip: "10.0.0.\(index)")
+            _ = try await loginTokens.login.grant(
+                client: loginClient, username: "login-bench", password: "benchmark password", scope: nil, ip: "10.0.0.\(index)")
         }
     }
     try await group.waitForAll()

@@ -10,7 +10,8 @@ import TesseraJWT
 
 let secret = [UInt8](repeating: 0x5A, count: 32)
 let now = Int(Date().timeIntervalSince1970)
-let issuer = "https://auth.example.com", audience = "api.example.com"
+let issuer = "https://auth.example.com"
+let audience = "api.example.com"
 
 // MARK: Tessera
 

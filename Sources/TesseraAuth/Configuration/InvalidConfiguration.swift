@@ -28,9 +28,10 @@ public protocol ConfigurationSection: Sendable {
 extension ConfigurationSection {
     /// The defaults under their absolute keys, for the provider of last resort.
     public static var absoluteDefaults: [AbsoluteConfigKey: ConfigValue] {
-        Dictionary(uniqueKeysWithValues: defaults.map { key, value in
-            (AbsoluteConfigKey(ConfigKey(section.isEmpty ? key : "\(section).\(key)")), value)
-        })
+        Dictionary(
+            uniqueKeysWithValues: defaults.map { key, value in
+                (AbsoluteConfigKey(ConfigKey(section.isEmpty ? key : "\(section).\(key)")), value)
+            })
     }
 
     /// Reads the section from a reader of the whole configuration.

@@ -33,8 +33,9 @@ public struct PasswordConfiguration: ConfigurationSection {
             pbkdf2Rounds: try reader.requiredInt(forKey: "pbkdf2_rounds"),
             maximumPasswordBytes: try reader.requiredInt(forKey: "max_bytes"))
         let scrypt = hasher.scrypt
-        try InvalidConfiguration.require((1...22).contains(scrypt.logN) && (1...32).contains(scrypt.r) && (1...16).contains(scrypt.p),
-                                         "password.scrypt_ln must be 1-22, scrypt_r 1-32, scrypt_p 1-16")
+        try InvalidConfiguration.require(
+            (1...22).contains(scrypt.logN) && (1...32).contains(scrypt.r) && (1...16).contains(scrypt.p),
+            "password.scrypt_ln must be 1-22, scrypt_r 1-32, scrypt_p 1-16")
         try InvalidConfiguration.require((1...10_000_000).contains(hasher.pbkdf2Rounds), "password.pbkdf2_rounds must be 1-10000000")
         try InvalidConfiguration.require((8...65536).contains(hasher.maximumPasswordBytes), "password.max_bytes must be 8-65536")
     }

@@ -40,8 +40,9 @@ public struct TokenConfiguration: ConfigurationSection, Equatable {
         cliClientID = try reader.requiredString(forKey: "client_id")
         try InvalidConfiguration.require(!audiences.isEmpty, "token.audience must name at least one audience")
         try InvalidConfiguration.require(!type.isEmpty, "token.type must not be empty")
-        try InvalidConfiguration.require(ttlSeconds > 0 && maximumTTLSeconds >= ttlSeconds,
-                                         "token.ttl_seconds must be positive and at most token.max_ttl_seconds")
+        try InvalidConfiguration.require(
+            ttlSeconds > 0 && maximumTTLSeconds >= ttlSeconds,
+            "token.ttl_seconds must be positive and at most token.max_ttl_seconds")
         try InvalidConfiguration.require((0...300).contains(leewaySeconds), "token.leeway_seconds must be between 0 and 300")
         try InvalidConfiguration.require((256...65536).contains(maximumBytes), "token.max_bytes must be between 256 and 65536")
     }

@@ -16,8 +16,10 @@ public struct RefreshTokenRecord: Sendable, Hashable, Codable {
     public var revokedAt: Int64?
 
     /// A refresh token record as stored.
-    public init(hash: String, familyID: String, sessionID: String, clientID: String, parentHash: String?, scope: String,
-                issuedAt: Int64, expiresAt: Int64, spentAt: Int64?, revokedAt: Int64?) {
+    public init(
+        hash: String, familyID: String, sessionID: String, clientID: String, parentHash: String?, scope: String,
+        issuedAt: Int64, expiresAt: Int64, spentAt: Int64?, revokedAt: Int64?
+    ) {
         self.hash = hash
         self.familyID = familyID
         self.sessionID = sessionID

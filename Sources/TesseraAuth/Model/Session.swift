@@ -16,8 +16,10 @@ public struct Session: Sendable, Hashable, Codable {
     public var cookieHash: String?
 
     /// A session record as stored.
-    public init(id: String, userID: String, clientID: String, createdAt: Int64, lastSeenAt: Int64, idleExpiresAt: Int64, absoluteExpiresAt: Int64,
-                revokedAt: Int64?, cookieHash: String? = nil) {
+    public init(
+        id: String, userID: String, clientID: String, createdAt: Int64, lastSeenAt: Int64, idleExpiresAt: Int64, absoluteExpiresAt: Int64,
+        revokedAt: Int64?, cookieHash: String? = nil
+    ) {
         self.id = id
         self.userID = userID
         self.clientID = clientID

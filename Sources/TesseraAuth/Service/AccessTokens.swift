@@ -45,8 +45,9 @@ public struct AccessTokens: Sendable {
     /// The RFC 6749 §5.1 answer to a user's grant: a new access token beside `refreshToken`.
     func response(user: User, client: OAuthClient, scopes: [String], session: Session, refreshToken: String, now: Int64) throws -> TokenResponse {
         let token = try sign(subject: user.id, client: client, scopes: scopes, sessionID: session.id, now: now)
-        return TokenResponse(accessToken: token, expiresIn: policy.accessTokenTTL, refreshToken: refreshToken,
-                             scope: scopes.joined(separator: " "), sessionID: session.id, userID: user.id)
+        return TokenResponse(
+            accessToken: token, expiresIn: policy.accessTokenTTL, refreshToken: refreshToken,
+            scope: scopes.joined(separator: " "), sessionID: session.id, userID: user.id)
     }
 
     /// Verifies an access token: signature and claims (audience one of `audiences`, by default

@@ -29,8 +29,9 @@ public struct AccountService: Sendable {
         try rules.check(password)
         let hash = try await environment.hash(password)
         let now = self.now
-        let user = User(id: UUID().uuidString.lowercased(), username: username, passwordHash: hash, status: .active,
-                        createdAt: now, updatedAt: now, passwordChangedAt: now)
+        let user = User(
+            id: UUID().uuidString.lowercased(), username: username, passwordHash: hash, status: .active,
+            createdAt: now, updatedAt: now, passwordChangedAt: now)
         try await store.transaction { tx in
             try await tx.insertUser(user)
             try await tx.insertAuditEvent(AuditEvent(at: now, kind: .userCreated, userID: user.id, ip: actorIP, detail: "username \(username)"))
@@ -118,7 +119,6 @@ public struct AccountService: Sendable {
         }
         sessions.forget(revoked)
     }
-
 
     // MARK: Clients
 

@@ -11,8 +11,10 @@ public struct AuthEnvironment: Sendable {
     let hasher: PasswordHasher
     let hashingPool: PasswordHashingPool
 
-    public init(store: any AuthStore, policy: AuthPolicy, clock: JWTClock = .system, hasher: PasswordHasher,
-                hashingPool: PasswordHashingPool = PasswordHashingPool()) {
+    public init(
+        store: any AuthStore, policy: AuthPolicy, clock: JWTClock = .system, hasher: PasswordHasher,
+        hashingPool: PasswordHashingPool = PasswordHashingPool()
+    ) {
         self.store = store
         self.policy = policy
         self.clock = clock

@@ -32,7 +32,8 @@ public struct Introspection: Sendable {
     let accessTokens: AccessTokens
 
     public func introspect(token: String) async throws -> IntrospectionResult {
-        let now = environment.now, store = environment.store
+        let now = environment.now
+        let store = environment.store
         if let verified = try? accessTokens.verify(token, audiences: nil, checkingAudience: false) {
             if let sid = verified.claims.sessionID {
                 let session = try await store.transaction { try await $0.session(id: sid, forUpdate: false) }
@@ -51,7 +52,9 @@ public struct Introspection: Sendable {
         guard let (record, session) = found, record.revokedAt == nil, record.spentAt == nil, now < record.expiresAt,
             session.isActive(at: now)
         else { return .inactive }
-        return .refreshToken(.init(clientID: record.clientID, subject: session.userID, issuer: environment.policy.issuer,
-                                   expiresAt: record.expiresAt, issuedAt: record.issuedAt, sessionID: session.id, scope: record.scope))
+        return .refreshToken(
+            .init(
+                clientID: record.clientID, subject: session.userID, issuer: environment.policy.issuer,
+                expiresAt: record.expiresAt, issuedAt: record.issuedAt, sessionID: session.id, scope: record.scope))
     }
 }

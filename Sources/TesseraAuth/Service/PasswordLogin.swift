@@ -34,8 +34,10 @@ public final class PasswordLogin: Sendable {
 
     /// Tokens for the user `rawUsername` if `password` is theirs; with `withCookie`, also a
     /// browser session cookie's secret.
-    public func grant(client: OAuthClient, username rawUsername: String, password: String, scope: String?, ip: String,
-                      withCookie: Bool = false) async throws -> TokenResponse {
+    public func grant(
+        client: OAuthClient, username rawUsername: String, password: String, scope: String?, ip: String,
+        withCookie: Bool = false
+    ) async throws -> TokenResponse {
         try client.requireGrant(.password)
         let store = environment.store
         let scopes = try Scope.narrow(requested: scope, allowed: client.scopes)
@@ -57,8 +59,10 @@ public final class PasswordLogin: Sendable {
         guard let user, matches, user.status == .active else {
             try await store.transaction { tx in
                 try await tx.recordLoginAttempt(username: username, ip: ip, at: now, succeeded: false)
-                try await tx.insertAuditEvent(AuditEvent(at: now, kind: .loginFailed, userID: user?.id, clientID: client.id, ip: ip,
-                                                         detail: user == nil ? "unknown user" : (matches ? "account disabled" : "wrong password")))
+                try await tx.insertAuditEvent(
+                    AuditEvent(
+                        at: now, kind: .loginFailed, userID: user?.id, clientID: client.id, ip: ip,
+                        detail: user == nil ? "unknown user" : (matches ? "account disabled" : "wrong password")))
             }
             outcomes.failure.increment()
             throw AuthError.invalidGrant("invalid username or password")
@@ -68,12 +72,15 @@ public final class PasswordLogin: Sendable {
         let started = try await store.transaction { tx in
             try await tx.recordLoginAttempt(username: username, ip: ip, at: now, succeeded: true)
             let started = try await sessions.start(tx, user: user, client: client, scope: scopes.joined(separator: " "), now: now, withCookie: withCookie)
-            try await tx.insertAuditEvent(AuditEvent(at: now, kind: .loginSucceeded, userID: user.id, clientID: client.id, ip: ip,
-                                                     detail: "session \(started.session.id.prefix(8))"))
+            try await tx.insertAuditEvent(
+                AuditEvent(
+                    at: now, kind: .loginSucceeded, userID: user.id, clientID: client.id, ip: ip,
+                    detail: "session \(started.session.id.prefix(8))"))
             return started
         }
-        var response = try accessTokens.response(user: user, client: client, scopes: scopes, session: started.session,
-                                                 refreshToken: started.refreshToken, now: now)
+        var response = try accessTokens.response(
+            user: user, client: client, scopes: scopes, session: started.session,
+            refreshToken: started.refreshToken, now: now)
         response.cookieSecret = started.cookieSecret
         return response
     }

@@ -39,7 +39,8 @@ public struct RefreshRotation: Sendable {
     private func rotate(_ tx: any AuthTransaction, hash: String, client: OAuthClient, requestedScope: String?, now: Int64) async throws -> Outcome {
         let policy = environment.policy
         guard let (found, lockedSession, owner) = try await tx.refreshTokenForRotation(hash: hash) else { return .rejected("unknown refresh token") }
-        var record = found, session = lockedSession
+        var record = found
+        var session = lockedSession
         guard record.clientID == client.id else { return .rejected("refresh token was issued to another client") }
         guard record.revokedAt == nil else { return .rejected("refresh token revoked") }
         if let spentAt = record.spentAt {
@@ -49,8 +50,10 @@ public struct RefreshRotation: Sendable {
                     session.revokedAt = now
                     try await tx.updateSession(session)
                 }
-                try await tx.insertAuditEvent(AuditEvent(at: now, kind: .refreshReuseDetected, userID: session.userID, clientID: client.id,
-                                                         detail: "family \(record.familyID) and session \(session.id.prefix(8)) revoked"))
+                try await tx.insertAuditEvent(
+                    AuditEvent(
+                        at: now, kind: .refreshReuseDetected, userID: session.userID, clientID: client.id,
+                        detail: "family \(record.familyID) and session \(session.id.prefix(8)) revoked"))
                 return .reuseDetected(session)
             }
             // A retry inside the grace window: the token issued for the first try is revoked and
@@ -73,8 +76,9 @@ public struct RefreshRotation: Sendable {
         }
         sessions.touch(&session, now: now)
         try await tx.updateSession(session)
-        let token = try await sessions.issueRefreshToken(tx, family: record.familyID, session: session, clientID: client.id,
-                                                         parent: record.hash, scope: scopes.joined(separator: " "), now: now)
+        let token = try await sessions.issueRefreshToken(
+            tx, family: record.familyID, session: session, clientID: client.id,
+            parent: record.hash, scope: scopes.joined(separator: " "), now: now)
         return .rotated(user, session, token, scopes)
     }
 }

@@ -27,19 +27,23 @@ public struct SessionService: Sendable {
             idleExpiresAt: min(now + policy.sessionIdleTimeout, now + policy.sessionAbsoluteTimeout),
             absoluteExpiresAt: now + policy.sessionAbsoluteTimeout, revokedAt: nil, cookieHash: cookie?.storedHash)
         try await tx.insertSession(session)
-        let token = try await issueRefreshToken(tx, family: Base64URL.encode(try SecureRandom.bytes(count: 16)), session: session,
-                                                clientID: client.id, parent: nil, scope: scope, now: now)
+        let token = try await issueRefreshToken(
+            tx, family: Base64URL.encode(try SecureRandom.bytes(count: 16)), session: session,
+            clientID: client.id, parent: nil, scope: scope, now: now)
         return Started(session: session, refreshToken: token, cookieSecret: cookie?.value)
     }
 
     /// A new refresh token in `family`, stored by its hash; it expires with its session at the latest.
-    func issueRefreshToken(_ tx: any AuthTransaction, family: String, session: Session, clientID: String,
-                           parent: String?, scope: String, now: Int64) async throws -> String {
+    func issueRefreshToken(
+        _ tx: any AuthTransaction, family: String, session: Session, clientID: String,
+        parent: String?, scope: String, now: Int64
+    ) async throws -> String {
         let secret = try OpaqueSecret.generate()
-        try await tx.insertRefreshToken(RefreshTokenRecord(
-            hash: secret.storedHash, familyID: family, sessionID: session.id,
-            clientID: clientID, parentHash: parent, scope: scope, issuedAt: now,
-            expiresAt: min(now + environment.policy.refreshTokenTTL, session.absoluteExpiresAt), spentAt: nil, revokedAt: nil))
+        try await tx.insertRefreshToken(
+            RefreshTokenRecord(
+                hash: secret.storedHash, familyID: family, sessionID: session.id,
+                clientID: clientID, parentHash: parent, scope: scope, issuedAt: now,
+                expiresAt: min(now + environment.policy.refreshTokenTTL, session.absoluteExpiresAt), spentAt: nil, revokedAt: nil))
         return secret.value
     }
 

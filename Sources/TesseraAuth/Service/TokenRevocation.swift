@@ -1,3 +1,5 @@
+import TesseraJWT
+
 /// Token revocation (RFC 7009). A refresh token revokes its family and its session; an access
 /// token revokes its session. Unknown, expired or malformed tokens are accepted silently
 /// (§2.2). A token issued to another client is refused.
@@ -19,8 +21,10 @@ public struct TokenRevocation: Sendable {
             guard let verified = try? accessTokens.verify(token, audiences: nil, checkingAudience: false) else { return nil }
             guard verified.claims.clientID == client.id else { throw AuthError(.unauthorizedClient, "token was issued to another client") }
             guard let sid = verified.claims.sessionID else { return nil }
-            try await tx.insertAuditEvent(AuditEvent(at: now, kind: .tokenRevoked, userID: verified.claims.subject, clientID: client.id,
-                                                     detail: "access token jti \(verified.claims.jwtID ?? "-")"))
+            try await tx.insertAuditEvent(
+                AuditEvent(
+                    at: now, kind: .tokenRevoked, userID: verified.claims.subject, clientID: client.id,
+                    detail: "access token jti \(verified.claims.jwtID ?? "-")"))
             return try await sessions.revoke(tx, id: sid, at: now, kind: .sessionRevoked, clientID: client.id)
         }
         if let ended { sessions.forget([ended]) }

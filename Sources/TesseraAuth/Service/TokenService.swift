@@ -30,11 +30,14 @@ public struct TokenService: Sendable {
     }
 
     /// A token service over `store`, signing with `keyRing`.
-    public init(store: any AuthStore, keyRing: JWTKeyRing, policy: AuthPolicy, hasher: PasswordHasher,
-                hashingPool: PasswordHashingPool = PasswordHashingPool(), clock: JWTClock = .system,
-                revokedSessions: RevokedSessions = RevokedSessions()) {
-        self.init(environment: AuthEnvironment(store: store, policy: policy, clock: clock, hasher: hasher, hashingPool: hashingPool),
-                  keyRing: keyRing, revokedSessions: revokedSessions)
+    public init(
+        store: any AuthStore, keyRing: JWTKeyRing, policy: AuthPolicy, hasher: PasswordHasher,
+        hashingPool: PasswordHashingPool = PasswordHashingPool(), clock: JWTClock = .system,
+        revokedSessions: RevokedSessions = RevokedSessions()
+    ) {
+        self.init(
+            environment: AuthEnvironment(store: store, policy: policy, clock: clock, hasher: hasher, hashingPool: hashingPool),
+            keyRing: keyRing, revokedSessions: revokedSessions)
     }
 
     public var store: any AuthStore { environment.store }

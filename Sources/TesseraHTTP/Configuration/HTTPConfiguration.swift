@@ -44,7 +44,8 @@ public struct HTTPConfiguration: ConfigurationSection {
         try InvalidConfiguration.require(!server.hosts.isEmpty, "http.hosts must name at least one address")
         try InvalidConfiguration.require((0...65535).contains(server.port), "http.port must be 0-65535")
         try InvalidConfiguration.require((0...256).contains(threads), "http.threads must be 0-256 (0: one per core)")
-        try InvalidConfiguration.require(rateLimitBurst >= 1 && rateLimitPerSecond >= 0,
-                                         "http.rate_limit_burst must be at least 1 and http.rate_limit_per_second at least 0")
+        try InvalidConfiguration.require(
+            rateLimitBurst >= 1 && rateLimitPerSecond >= 0,
+            "http.rate_limit_burst must be at least 1 and http.rate_limit_per_second at least 0")
     }
 }

@@ -48,8 +48,9 @@ public struct Endpoints: Sendable {
         self.accounts = accounts
         self.settings = settings
         errors = ErrorResponder(logger: logger)
-        authenticator = Authenticator(tokens: tokens, audiences: settings.verifyAudiences, issuer: settings.issuer,
-                                      trustedOrigins: settings.trustedOrigins)
+        authenticator = Authenticator(
+            tokens: tokens, audiences: settings.verifyAudiences, issuer: settings.issuer,
+            trustedOrigins: settings.trustedOrigins)
     }
 
     /// Every route of the service.
@@ -72,4 +73,3 @@ public struct Endpoints: Sendable {
         return object
     }
 }
-

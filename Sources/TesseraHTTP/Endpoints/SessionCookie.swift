@@ -1,3 +1,6 @@
+import Foundation
+import NIOHTTP1
+
 /// The browser session cookie: `__Host-` prefixed (Secure, Path=/, no Domain, so only this
 /// origin over HTTPS can set or see it), HttpOnly, SameSite=Lax. Its value is a 256-bit secret
 /// of its own, never the session id that appears in access tokens' `sid`.
@@ -25,5 +28,3 @@ enum SessionCookie {
     /// `Set-Cookie` that removes the cookie.
     static var clear: String { "\(name)=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0" }
 }
-
-import Foundation

@@ -37,8 +37,9 @@ extension Endpoints {
         guard let password = body["password"]?.stringValue else { throw HTTPInputError(field: "password", detail: "password is required") }
         let withCookie = body["session"] == .bool(true)
         // No client that may log users in here, named or defaulted: 401, like a failed login.
-        let noClient = HTTPResponse.problem(.unauthorized, title: "Unauthorized",
-                                            detail: "client_id must name a public client (http.login_client_id is the default)")
+        let noClient = HTTPResponse.problem(
+            .unauthorized, title: "Unauthorized",
+            detail: "client_id must name a public client (http.login_client_id is the default)")
         guard let clientID = body["client_id"]?.stringValue ?? settings.loginClientID else { return noClient }
         let client: OAuthClient
         do {
@@ -47,8 +48,9 @@ extension Endpoints {
             return noClient
         }
         do {
-            let issued = try await tokens.login.grant(client: client, username: username, password: password, scope: body["scope"]?.stringValue,
-                                                        ip: request.remoteIP, withCookie: withCookie)
+            let issued = try await tokens.login.grant(
+                client: client, username: username, password: password, scope: body["scope"]?.stringValue,
+                ip: request.remoteIP, withCookie: withCookie)
             var response = Self.tokenResponse(issued)
             if let secret = issued.cookieSecret {
                 response.headers.add(name: "Set-Cookie", value: SessionCookie.set(secret, maxAge: tokens.policy.sessionAbsoluteTimeout))
@@ -86,7 +88,9 @@ extension Endpoints {
     }
 
     static func userJSON(_ user: User) -> JSONObject {
-        ["id": .string(user.id), "username": .string(user.username), "status": .string(user.status.rawValue),
-         "created_at": .int(Int(user.createdAt)), "updated_at": .int(Int(user.updatedAt))]
+        [
+            "id": .string(user.id), "username": .string(user.username), "status": .string(user.status.rawValue),
+            "created_at": .int(Int(user.createdAt)), "updated_at": .int(Int(user.updatedAt)),
+        ]
     }
 }

@@ -21,10 +21,11 @@ extension Endpoints {
     }
 
     private func listUsers(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let limit = try request.query["limit"].map { text in
-            guard let value = Int(text) else { throw HTTPInputError(field: "limit", detail: "limit must be a number") }
-            return value
-        } ?? 100
+        let limit =
+            try request.query["limit"].map { text in
+                guard let value = Int(text) else { throw HTTPInputError(field: "limit", detail: "limit must be a number") }
+                return value
+            } ?? 100
         let users = try await accounts.users(after: request.query["after"], limit: limit)
         var body: JSONObject = ["users": .array(users.map { .object(Self.userJSON($0)) })]
         if users.count == limit, let last = users.last { body["next_after"] = .string(last.username) }

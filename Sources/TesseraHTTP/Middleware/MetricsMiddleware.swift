@@ -1,4 +1,5 @@
 import Metrics
+import NIOHTTP1
 import Synchronization
 
 /// Counts requests by route, method and status and records their latency (swift-metrics; the
@@ -22,7 +23,9 @@ public final class MetricsMiddleware: Middleware {
 
     public func handle(_ request: HTTPRequest, context: inout RequestContext, next: Next) -> Dispatch {
         let dispatch = next(request, &context)
-        let route = context.route.isEmpty ? "unmatched" : context.route, method = request.method.rawValue, start = context.receivedAt
+        let route = context.route.isEmpty ? "unmatched" : context.route
+        let method = request.method.rawValue
+        let start = context.receivedAt
         return dispatch.map { [self] response in
             record(route: route, method: method, status: response.status.code, since: start)
             return response
@@ -31,11 +34,16 @@ public final class MetricsMiddleware: Middleware {
 
     private func record(route: String, method: String, status: UInt, since start: ContinuousClock.Instant) {
         let (counter, timer) = handles.withLock { handles in
-            let counterKey = Key(route: route, method: method, status: status), timerKey = Key(route: route, method: method, status: 0)
-            let counter = handles.counters[counterKey] ?? Counter(
-                label: "tessera_http_requests_total", dimensions: [("route", route), ("method", method), ("status", String(status))])
-            let timer = handles.timers[timerKey] ?? Timer(
-                label: "tessera_http_request_duration_seconds", dimensions: [("route", route), ("method", method)])
+            let counterKey = Key(route: route, method: method, status: status)
+            let timerKey = Key(route: route, method: method, status: 0)
+            let counter =
+                handles.counters[counterKey]
+                ?? Counter(
+                    label: "tessera_http_requests_total", dimensions: [("route", route), ("method", method), ("status", String(status))])
+            let timer =
+                handles.timers[timerKey]
+                ?? Timer(
+                    label: "tessera_http_request_duration_seconds", dimensions: [("route", route), ("method", method)])
             handles.counters[counterKey] = counter
             handles.timers[timerKey] = timer
             return (counter, timer)

@@ -1,3 +1,4 @@
+import NIOHTTP1
 import Synchronization
 import TesseraCrypto
 import TesseraJWT

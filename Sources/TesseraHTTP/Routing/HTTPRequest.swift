@@ -1,3 +1,4 @@
+import Foundation
 import NIOHTTP1
 
 /// A complete request as it arrived: head, body and where it came from. What the pipeline
@@ -41,5 +42,3 @@ public struct HTTPRequest: Sendable {
         headers.first(name: "content-type")?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
     }
 }
-
-import Foundation

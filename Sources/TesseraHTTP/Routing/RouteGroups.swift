@@ -1,6 +1,7 @@
 import Foundation
 import NIOHTTP1
 import TesseraAuth
+import TesseraJWT
 
 /// Routes that anyone may call, with the error style of their group. Handlers get no `Caller`.
 public struct PublicRoutes: Sendable {
@@ -15,18 +16,26 @@ public struct PublicRoutes: Sendable {
 
     /// A route answered on the event loop; it must not block.
     mutating func sync(_ method: HTTPMethod, _ path: String, _ body: @escaping @Sendable (HTTPRequest, RequestContext) throws -> HTTPResponse) {
-        let style = self.style, errors = self.errors
-        routes.append(Route(method, path, .sync { request, context in
-            do { return try body(request, context) } catch { return errors.response(for: error, style: style, context: context) }
-        }))
+        let style = self.style
+        let errors = self.errors
+        routes.append(
+            Route(
+                method, path,
+                .sync { request, context in
+                    do { return try body(request, context) } catch { return errors.response(for: error, style: style, context: context) }
+                }))
     }
 
     /// A route whose work (store, hashing) runs off the event loop.
     mutating func async(_ method: HTTPMethod, _ path: String, _ body: @escaping @Sendable (HTTPRequest, RequestContext) async throws -> HTTPResponse) {
-        let style = self.style, errors = self.errors
-        routes.append(Route(method, path, .async { request, context in
-            do { return try await body(request, context) } catch { return errors.response(for: error, style: style, context: context) }
-        }))
+        let style = self.style
+        let errors = self.errors
+        routes.append(
+            Route(
+                method, path,
+                .async { request, context in
+                    do { return try await body(request, context) } catch { return errors.response(for: error, style: style, context: context) }
+                }))
     }
 }
 
@@ -58,30 +67,46 @@ public struct AuthenticatedRoutes: Sendable {
     }
 
     /// A route answered on the event loop: bearer tokens only, since they need no store.
-    mutating func sync(_ method: HTTPMethod, _ path: String,
-                       _ body: @escaping @Sendable (HTTPRequest, RequestContext, Caller) throws -> HTTPResponse) {
-        let style = self.style, errors = self.errors, authenticator = self.authenticator, requirement = self.requirement
+    mutating func sync(
+        _ method: HTTPMethod, _ path: String,
+        _ body: @escaping @Sendable (HTTPRequest, RequestContext, Caller) throws -> HTTPResponse
+    ) {
+        let style = self.style
+        let errors = self.errors
+        let authenticator = self.authenticator
+        let requirement = self.requirement
         precondition(!authenticator.needsStore(requirement), "a sync route cannot resolve cookie sessions")
-        routes.append(Route(method, path, .sync { request, context in
-            do {
-                return try body(request, context, try authenticator.bearerCaller(request, requirement))
-            } catch {
-                return errors.response(for: error, style: style, context: context)
-            }
-        }))
+        routes.append(
+            Route(
+                method, path,
+                .sync { request, context in
+                    do {
+                        return try body(request, context, try authenticator.bearerCaller(request, requirement))
+                    } catch {
+                        return errors.response(for: error, style: style, context: context)
+                    }
+                }))
     }
 
     /// A route whose work runs off the event loop.
-    mutating func async(_ method: HTTPMethod, _ path: String,
-                        _ body: @escaping @Sendable (HTTPRequest, RequestContext, Caller) async throws -> HTTPResponse) {
-        let style = self.style, errors = self.errors, authenticator = self.authenticator, requirement = self.requirement
-        routes.append(Route(method, path, .async { request, context in
-            do {
-                return try await body(request, context, try await authenticator.caller(request, requirement))
-            } catch {
-                return errors.response(for: error, style: style, context: context)
-            }
-        }))
+    mutating func async(
+        _ method: HTTPMethod, _ path: String,
+        _ body: @escaping @Sendable (HTTPRequest, RequestContext, Caller) async throws -> HTTPResponse
+    ) {
+        let style = self.style
+        let errors = self.errors
+        let authenticator = self.authenticator
+        let requirement = self.requirement
+        routes.append(
+            Route(
+                method, path,
+                .async { request, context in
+                    do {
+                        return try await body(request, context, try await authenticator.caller(request, requirement))
+                    } catch {
+                        return errors.response(for: error, style: style, context: context)
+                    }
+                }))
     }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import NIOHTTP1
 
 /// What runs for a route, once the router has matched it.
@@ -65,5 +66,3 @@ public struct Router: Sendable {
         return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed)
     }
 }
-
-import Foundation

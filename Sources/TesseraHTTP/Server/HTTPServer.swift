@@ -18,8 +18,10 @@ public final class HTTPServer: Service, Sendable {
     private let channels = Mutex<[any Channel]>([])
     private let openConnections = Mutex(0)
 
-    public init(application: HTTPApplication, configuration: HTTPServerConfiguration, logger: Logger,
-                group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+    public init(
+        application: HTTPApplication, configuration: HTTPServerConfiguration, logger: Logger,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
         self.application = application
         self.configuration = configuration
         self.logger = logger
@@ -69,7 +71,8 @@ public final class HTTPServer: Service, Sendable {
     }
 
     private func bootstrap() -> ServerBootstrap {
-        let application = self.application, configuration = self.configuration
+        let application = self.application
+        let configuration = self.configuration
         return ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
