@@ -1,0 +1,166 @@
+"""Every key of Config/tessera.json, set to a value other than its default through TESSERA_*
+environment variables, observed in the running `tessera serve` or in the CLI: the table
+asserts that it covers the file, so a new key without an observation here fails."""
+import base64
+import json
+import os
+import signal
+import socket
+import stat
+import subprocess
+import time
+from pathlib import Path
+
+import jwt
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "a long enough password"
+
+
+def flatten(obj, prefix=""):
+    for key, value in obj.items():
+        if isinstance(value, dict):
+            yield from flatten(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}"
+
+
+def env_name(key: str) -> str:
+    return "TESSERA_" + key.upper().replace(".", "_")
+
+
+def free_port(host: str) -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def curl(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", *args], capture_output=True, text=True, timeout=30)
+
+
+def test_every_key_reaches_serve_or_the_cli(tessera):
+    host = "127.0.0.2"
+    port = free_port(host)
+    issuer = f"http://{host}:{port}"
+    values = {
+        "issuer": issuer,
+        "keys.file": "secrets/ring.json",
+        "store": "sqlite:state/tessera.sqlite",
+        "token.audience": "aud-a,aud-b",
+        "token.type": "example+jwt",
+        "token.ttl_seconds": "120",
+        "token.max_ttl_seconds": "600",
+        "token.leeway_seconds": "0",
+        "token.max_bytes": "512",
+        "token.client_id": "ops-cli",
+        "password.scheme": "pbkdf2-sha256",
+        "password.pbkdf2_rounds": "1000",
+        "password.scrypt_ln": "4",
+        "password.scrypt_r": "4",
+        "password.scrypt_p": "2",
+        "password.max_bytes": "32",
+        "http.hosts": host,
+        "http.port": str(port),
+        "http.threads": "5",
+        "http.cors_origins": "https://app.example",
+        "http.login_client_id": "web",
+        "http.signup": "true",
+        "http.rate_limit_burst": "40",
+        "http.rate_limit_per_second": "1",
+        "revocation.poll_seconds": "2",
+        "log.level": "debug",
+    }
+    shipped = set(flatten(json.loads((ROOT / "Config" / "tessera.json").read_text())))
+    assert set(values) == shipped, "every key of Config/tessera.json needs a value and an observation here"
+    env = {**tessera.env, **{env_name(key): value for key, value in values.items()}}
+    scrypt_env = {**env, "TESSERA_PASSWORD_SCHEME": "scrypt"}
+    workdir = tessera.workdir
+
+    # password.*: the CLI hashes with the configured scheme and cost, and refuses long passwords.
+    assert tessera.run("password", "hash", stdin=PASSWORD + "\n", env=env).stdout.startswith("$pbkdf2-sha256$1000$")
+    assert tessera.run("password", "hash", stdin=PASSWORD + "\n", env=scrypt_env).stdout.startswith("$scrypt$ln=4,r=4,p=2$")
+    assert tessera.run("user", "add", "toolong", stdin="x" * 33 + "\n", env=env).returncode == 2
+    assert tessera.run("user", "add", "alice", stdin=PASSWORD + "\n", env=env).returncode == 0
+    assert tessera.run("client", "add", "web", "--public", "--scope", "read", env=env).returncode == 0
+    # store: the SQLite file is where the key says.
+    assert (workdir / "state" / "tessera.sqlite").exists()
+
+    log_path = workdir / "serve.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen([tessera.binary, "serve"], cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while curl(f"{issuer}/healthz").stdout != "200":
+            assert process.poll() is None and time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.05)
+        # http.hosts and http.port: listening there and not on 127.0.0.1.
+        assert curl(f"http://127.0.0.1:{port}/healthz").stdout == "000"
+        # keys.file: created at first start, private.
+        ring = workdir / "secrets" / "ring.json"
+        assert stat.S_IMODE(ring.stat().st_mode) == 0o600
+        key = json.loads(ring.read_text())["keys"][0]
+        secret = base64.urlsafe_b64decode(key["k"] + "=" * (-len(key["k"]) % 4))
+        # issuer: the metadata names it.
+        assert requests.get(f"{issuer}/.well-known/oauth-authorization-server", timeout=10).json()["issuer"] == issuer
+        # http.login_client_id: /v1/login without client_id logs in through web.
+        login = requests.post(f"{issuer}/v1/login", json={"username": "alice", "password": PASSWORD}, timeout=30)
+        assert login.status_code == 200, login.text
+        issued = login.json()
+        # token.ttl_seconds, token.type, token.audience: in what the server issues.
+        assert issued["expires_in"] == 120
+        header = jwt.get_unverified_header(issued["access_token"])
+        assert header["typ"] == "example+jwt"
+        claims = jwt.decode(issued["access_token"], secret, algorithms=["HS256"], audience="aud-a", issuer=issuer)
+        assert claims["aud"] == ["aud-a", "aud-b"]
+
+        def verify(token: str) -> int:
+            return requests.get(f"{issuer}/v1/verify", headers={"Authorization": f"Bearer {token}"}, timeout=10).status_code
+
+        def sign(exp_offset: int, **extra) -> str:
+            now = int(time.time())
+            body = {"iss": issuer, "sub": "s", "aud": "aud-a", "client_id": "web", "jti": "j", "iat": now - 60, "exp": now + exp_offset, **extra}
+            return jwt.encode(body, secret, algorithm="HS256", headers={"kid": key["kid"], "typ": "example+jwt"})
+
+        assert verify(issued["access_token"]) == 200
+        # token.leeway_seconds=0: expired 5 s ago is refused (the default 60 s would accept it).
+        assert verify(sign(-5)) == 401 and verify(sign(60)) == 200
+        # token.max_bytes=512: a longer token is refused.
+        assert verify(sign(60, pad="x" * 600)) == 401
+        # token.max_ttl_seconds and token.client_id: the CLI mints with them, against the same key file.
+        assert tessera.run("token", "mint", "--sub", "a", "--ttl", "601", env=env).returncode == 2
+        minted = tessera.run("token", "mint", "--sub", "a", "--ttl", "600", env=env)
+        assert minted.returncode == 0, minted.stderr
+        assert jwt.decode(minted.stdout.strip(), secret, algorithms=["HS256"], audience="aud-a", issuer=issuer)["client_id"] == "ops-cli"
+        assert verify(minted.stdout.strip()) == 200
+        # http.cors_origins: the listed origin is allowed, another is not.
+        allowed = requests.get(f"{issuer}/healthz", headers={"Origin": "https://app.example"}, timeout=10)
+        assert allowed.headers.get("Access-Control-Allow-Origin") == "https://app.example"
+        assert "Access-Control-Allow-Origin" not in requests.get(f"{issuer}/healthz", headers={"Origin": "https://evil.example"}, timeout=10).headers
+        # http.signup: open.
+        assert requests.post(f"{issuer}/v1/signup", json={"username": "bob", "password": PASSWORD}, timeout=30).status_code == 201
+        # revocation.poll_seconds: a revocation by the CLI (another process) is refused within one poll.
+        sid = jwt.decode(issued["access_token"], options={"verify_signature": False})["sid"]
+        assert tessera.run("session", "revoke", sid, env=env).returncode == 0
+        start = time.monotonic()
+        while verify(issued["access_token"]) == 200:
+            assert time.monotonic() - start < 3.5, "not refused within poll_seconds (2) plus margin"
+            time.sleep(0.1)
+        # http.threads: five event loop threads in the HTTP group.
+        names = [(Path(f"/proc/{process.pid}/task") / task / "comm").read_text().strip() for task in os.listdir(f"/proc/{process.pid}/task")]
+        groups = {}
+        for name in names:
+            if name.startswith("NIO-ELT-"):
+                group = name.split("-#")[0]
+                groups[group] = groups.get(group, 0) + 1
+        assert 5 in groups.values(), names
+        # http.rate_limit_burst / _per_second: from one new source address, a burst of 40 POSTs, then 429.
+        codes = [curl("--interface", "127.0.0.3", "-X", "POST", f"{issuer}/v1/logout").stdout for _ in range(41)]
+        assert "429" not in codes[:40] and codes[40] == "429", codes
+        # log.level=debug: refusals are logged at debug level (never the token).
+        assert "request refused" in log_path.read_text()
+        assert issued["access_token"] not in log_path.read_text()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
