@@ -16,9 +16,12 @@ public final class SecretBytes: Sendable, CustomStringConvertible {
     }
 
     deinit {
-        ConstantTime.wipe(storage)
+        wipe()
         storage.deallocate()
     }
+
+    /// Zeroes the bytes; the deinit's first step, separate so that tests can watch it.
+    func wipe() { ConstantTime.wipe(storage) }
 
     /// Number of secret bytes.
     public var count: Int { storage.count }

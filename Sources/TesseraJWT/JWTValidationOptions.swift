@@ -4,6 +4,9 @@ public struct JWTValidationOptions: Sendable {
     public var maximumTokenBytes = 8192
     /// Allowed clock skew in seconds for `exp`, `nbf` and `iat` (default 60).
     public var leeway: Double = 60
+    /// The most leeway any verifier applies, whatever `leeway` says (RFC 8725 §3.10 asks for a
+    /// small one): five minutes. Negative or non-finite values count as none.
+    public static let maximumLeeway: Double = 300
     /// Whether a token without `exp` is rejected (default true).
     public var requireExpiration = true
     /// The required `iss`, or nil to accept any issuer.

@@ -59,7 +59,7 @@ public struct JWTVerifier: Sendable {
 
     private func checkTimes(_ claims: IndexedJSONObject) throws {
         let now = options.clock.now
-        let leeway = options.leeway
+        let leeway = options.leeway.isFinite ? min(max(options.leeway, 0), JWTValidationOptions.maximumLeeway) : 0
         func time(_ name: StaticString) throws -> Double? {
             switch claims.number(name) {
             case .absent: return nil

@@ -40,13 +40,13 @@ struct AppHarness: Sendable {
         return try TesseraConfiguration(values: base.merging(values) { _, override in override })
     }
 
-    static func make(_ values: [AbsoluteConfigKey: ConfigValue] = [:]) async throws -> AppHarness {
+    static func make(_ values: [AbsoluteConfigKey: ConfigValue] = [:], clock: JWTClock = .fixed(now)) async throws -> AppHarness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-http-\(UUID().uuidString)")
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let server = try await TesseraServer.build(
             configuration: try configuration(directory: directory, values), logger: logger,
-            clock: .fixed(now))
+            clock: clock)
         try await server.prepare()
         return AppHarness(server: server, directory: directory)
     }
@@ -85,8 +85,10 @@ extension HTTPResponse {
 }
 
 /// Runs `body` with a harness configured by `values` and closes it.
-func withApp(_ values: [AbsoluteConfigKey: ConfigValue] = [:], _ body: (AppHarness) async throws -> Void) async throws {
-    let harness = try await AppHarness.make(values)
+func withApp(
+    _ values: [AbsoluteConfigKey: ConfigValue] = [:], clock: JWTClock = .fixed(AppHarness.now), _ body: (AppHarness) async throws -> Void
+) async throws {
+    let harness = try await AppHarness.make(values, clock: clock)
     do {
         try await body(harness)
     } catch {
@@ -94,4 +96,11 @@ func withApp(_ values: [AbsoluteConfigKey: ConfigValue] = [:], _ body: (AppHarne
         throw error
     }
     await harness.close()
+}
+
+/// A clock that stands still until a test moves it.
+final class MovableClock: Sendable {
+    private let seconds = Mutex(AppHarness.now)
+    var jwtClock: JWTClock { JWTClock { self.seconds.withLock { $0 } } }
+    func advance(_ delta: Double) { seconds.withLock { $0 += delta } }
 }

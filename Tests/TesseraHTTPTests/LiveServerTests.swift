@@ -69,6 +69,13 @@ struct RawClient {
 
     func close() { Glibc.close(fd) }
 
+    /// Whether the server has sent something within `milliseconds` (a bounded wait on the
+    /// socket, not a sleep).
+    func readable(within milliseconds: Int32) -> Bool {
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, milliseconds) > 0
+    }
+
     static func split(_ data: [UInt8]) -> [String] {
         var responses: [String] = []
         var text = Substring(String(decoding: data, as: UTF8.self))
@@ -131,12 +138,14 @@ struct LiveServerTests {
         }) { port, _ in
             let big = try RawClient(port: port)
             big.send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 2000))\r\n\r\n")
-            #expect(big.responses(1).first?.hasPrefix("HTTP/1.1 431") == true)
+            let tooBig = big.responses(1).first ?? ""
+            #expect(tooBig.hasPrefix("HTTP/1.1 431") && tooBig.lowercased().contains("\r\nx-request-id: "))
             #expect(big.isClosedByPeer())
             big.close()
             let declared = try RawClient(port: port)
             declared.send("POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 5000\r\n\r\n")
-            #expect(declared.responses(1).first?.hasPrefix("HTTP/1.1 413") == true)
+            let tooLong = declared.responses(1).first ?? ""
+            #expect(tooLong.hasPrefix("HTTP/1.1 413") && tooLong.lowercased().contains("\r\nx-request-id: "))
             declared.close()
             let chunked = try RawClient(port: port)
             chunked.send("POST /oauth/token HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n96\r\n\(String(repeating: "b", count: 150))\r\n0\r\n\r\n")
@@ -146,13 +155,24 @@ struct LiveServerTests {
         }
     }
 
-    @Test("a slow client (slowloris) is answered 408 and cut off")
+    @Test("a slow client (slowloris) trickling a byte every 100 ms is answered 408 on time and cut off")
     func slowClient() async throws {
         try await Self.withServer({ $0.readTimeout = .milliseconds(300) }) { port, _ in
             let client = try RawClient(port: port)
             defer { client.close() }
+            let start = ContinuousClock.now
             client.send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
-            #expect(client.responses(1).first?.hasPrefix("HTTP/1.1 408") == true)
+            // One byte per 100 ms: a timer that restarted on every read would never fire.
+            var trickled = 0
+            while !client.readable(within: 100), trickled < 30 {
+                client.send("a")
+                trickled += 1
+            }
+            let elapsed = ContinuousClock.now - start
+            let answer = client.responses(1).first ?? ""
+            #expect(answer.hasPrefix("HTTP/1.1 408") && answer.lowercased().contains("\r\nx-request-id: "))
+            #expect(trickled >= 2, "the client kept sending while the clock ran")
+            #expect(elapsed < .milliseconds(800), "408 within the 300 ms read timeout plus one tick, not later: \(elapsed)")
             #expect(client.isClosedByPeer())
         }
     }
@@ -192,14 +212,18 @@ struct LiveServerTests {
         }
     }
 
-    @Test("an idle keep-alive connection is closed after the idle timeout")
+    @Test("an idle keep-alive connection is closed after the idle timeout, not before")
     func idleTimeout() async throws {
         try await Self.withServer({ $0.idleTimeout = .milliseconds(300) }) { port, _ in
             let client = try RawClient(port: port)
             defer { client.close() }
             client.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
             #expect(client.responses(1).count == 1)
+            let answered = ContinuousClock.now
             #expect(client.isClosedByPeer())
+            let idle = ContinuousClock.now - answered
+            // Closed by the idle timer: not before 300 ms of silence, and within one tick after.
+            #expect(idle >= .milliseconds(250) && idle < .milliseconds(800), "closed after \(idle)")
         }
     }
 

@@ -44,14 +44,24 @@ struct MiddlewareTests {
         }
     }
 
-    @Test("state-changing requests beyond the per-IP burst get 429 with Retry-After")
+    @Test("state-changing requests beyond the per-IP burst get 429 with Retry-After; the bucket refills at the rate, up to the burst")
     func rateLimit() async throws {
-        try await withApp { h in
-            for _ in 0..<20 { #expect(await h.form("/oauth/revoke", "client_id=nobody&token=x", ip: "203.0.113.1").status != .tooManyRequests) }
-            let limited = await h.form("/oauth/revoke", "client_id=nobody&token=x", ip: "203.0.113.1")
+        let clock = MovableClock()
+        try await withApp(clock: clock.jwtClock) { h in
+            func post(_ ip: String = "203.0.113.1") async -> HTTPResponse {
+                await h.form("/oauth/revoke", "client_id=nobody&token=x", ip: ip)
+            }
+            for _ in 0..<20 { #expect(await post().status != .tooManyRequests) }
+            let limited = await post()
             #expect(limited.status == .tooManyRequests && limited.headers["Retry-After"] == ["1"])
-            #expect(await h.form("/oauth/revoke", "client_id=nobody&token=x", ip: "203.0.113.2").status != .tooManyRequests)
+            #expect(await post("203.0.113.2").status != .tooManyRequests, "another address has its own bucket")
             #expect(await h.send(.GET, "/healthz", ip: "203.0.113.1").status == .ok, "reads are not limited")
+            clock.advance(0.15)  // 10 per second: one and a half requests' worth
+            #expect(await post().status != .tooManyRequests)
+            #expect(await post().status == .tooManyRequests)
+            clock.advance(60)  // refills to the burst of 20, not beyond
+            for _ in 0..<20 { #expect(await post().status != .tooManyRequests) }
+            #expect(await post().status == .tooManyRequests)
         }
     }
 }

@@ -1,6 +1,7 @@
 import Configuration
 import Foundation
 import NIOHTTP1
+import TesseraAuth
 import TesseraHTTP
 import TesseraJWT
 import Testing
@@ -15,7 +16,8 @@ struct SessionEndpointTests {
             let good = await h.send(.GET, "/v1/verify", headers: [("Authorization", "Bearer \(token)")])
             #expect(good.status == .ok)
             #expect(good.headers["X-Tessera-Scope"] == ["read"] && good.headers["X-Tessera-Client"] == ["web"])
-            #expect(good.headers.first(name: "X-Tessera-Subject") == good.jsonBody?["sub"]?.stringValue)
+            let alice = try await h.accounts.user(username: "alice")
+            #expect(good.headers.first(name: "X-Tessera-Subject") == alice.id)
             let none = await h.send(.GET, "/v1/verify")
             #expect(none.status == .unauthorized && none.headers["WWW-Authenticate"] == [#"Bearer realm="tessera""#])
             let bad = await h.send(.GET, "/v1/verify", headers: [("Authorization", "Bearer \(token.dropLast(2))xx")])

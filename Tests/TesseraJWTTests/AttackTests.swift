@@ -65,7 +65,24 @@ struct AttackTests {
         }
     }
 
-    @Test("expired, not yet valid and issued-in-the-future tokens are refused; leeway is bounded")
+    @Test("leeway is bounded: a verifier told to allow a day (or infinity, or a negative) still allows at most 300 s")
+    func leewayIsClamped() throws {
+        let signer = JWTSigner(keyRing: try makeRing())
+        for configured in [86400, .infinity, .nan] as [Double] {
+            var lenient = verifier
+            lenient.options.leeway = configured
+            #expect(throws: JWTError.expired, "\(configured)") { try lenient.verify(signer.sign(accessClaims(exp: fixedNow - 301))) }
+        }
+        var capped = verifier
+        capped.options.leeway = 86400
+        #expect(throws: Never.self) { try capped.verify(signer.sign(accessClaims(exp: fixedNow - 299))) }
+        var negative = verifier
+        negative.options.leeway = -1000
+        #expect(throws: Never.self) { try negative.verify(signer.sign(accessClaims(exp: fixedNow + 1))) }
+        #expect(throws: JWTError.expired) { try negative.verify(signer.sign(accessClaims(exp: fixedNow - 1))) }
+    }
+
+    @Test("expired, not yet valid and issued-in-the-future tokens are refused, with the configured leeway")
     func times() throws {
         let signer = JWTSigner(keyRing: try makeRing())
         #expect(throws: JWTError.expired) { try verifier.verify(signer.sign(accessClaims(exp: fixedNow - 61))) }

@@ -3,14 +3,25 @@ import Synchronization
 import TesseraCrypto
 import TesseraJWT
 
-/// Keeps a sane incoming `X-Request-Id` (1-128 characters of `A-Z a-z 0-9 . _ -`), otherwise
-/// makes one, and echoes it on the response. Made ids are a random per-process prefix and a
-/// counter: unique, cheap, and not secret (they are for correlating logs).
-public final class RequestIDMiddleware: Middleware {
+/// Makes request ids: a random per-process prefix and a counter. Unique, cheap, and not secret
+/// (they are for correlating logs). One generator serves the middleware and the connection
+/// handlers' own answers (408, 413, 431), so every response carries an id.
+public final class RequestIDGenerator: Sendable {
     private let prefix = Base64URL.encode((try? SecureRandom.bytes(count: 6)) ?? [])
     private let counter = Atomic<Int>(0)
 
     public init() {}
+
+    /// A new id.
+    public func next() -> String { "\(prefix)-\(String(counter.add(1, ordering: .relaxed).newValue, radix: 36))" }
+}
+
+/// Keeps a sane incoming `X-Request-Id` (1-128 characters of `A-Z a-z 0-9 . _ -`), otherwise
+/// makes one, and echoes it on the response.
+public struct RequestIDMiddleware: Middleware {
+    let ids: RequestIDGenerator
+
+    public init(ids: RequestIDGenerator = RequestIDGenerator()) { self.ids = ids }
 
     public func handle(_ request: HTTPRequest, context: inout RequestContext, next: Next) -> Dispatch {
         if let incoming = request.headers.first(name: "x-request-id"), (1...128).contains(incoming.utf8.count),
@@ -18,7 +29,7 @@ public final class RequestIDMiddleware: Middleware {
         {
             context.requestID = incoming
         } else {
-            context.requestID = "\(prefix)-\(String(counter.add(1, ordering: .relaxed).newValue, radix: 36))"
+            context.requestID = ids.next()
         }
         let id = context.requestID
         return next(request, &context).map { response in

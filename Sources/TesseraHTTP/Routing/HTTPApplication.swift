@@ -8,11 +8,15 @@ import TesseraJWT
 public struct HTTPApplication: Sendable {
     let router: Router
     let middleware: [any Middleware]
+    /// Ids for the answers the connection handlers give without the pipeline (408, 413, 431):
+    /// the request id middleware's generator when there is one.
+    public let requestIDs: RequestIDGenerator
 
     /// An application answering with `router` behind `middleware`, outermost first.
     public init(router: Router, middleware: [any Middleware]) {
         self.router = router
         self.middleware = middleware
+        requestIDs = middleware.lazy.compactMap { ($0 as? RequestIDMiddleware)?.ids }.first ?? RequestIDGenerator()
     }
 
     /// Tessera's application: every route of `endpoints` behind the middleware chain that the

@@ -24,10 +24,12 @@ final class ConnectionTimeoutHandler: ChannelDuplexHandler {
     private var responding = false
     private var lastActivity = NIODeadline.now()
     private var ticker: RepeatedTask?
+    private let requestIDs: RequestIDGenerator
 
-    init(readTimeout: Duration, idleTimeout: Duration) {
+    init(readTimeout: Duration, idleTimeout: Duration, requestIDs: RequestIDGenerator) {
         self.readTimeout = Self.amount(readTimeout)
         self.idleTimeout = Self.amount(idleTimeout)
+        self.requestIDs = requestIDs
     }
 
     private static func amount(_ duration: Duration) -> TimeAmount {
@@ -74,7 +76,10 @@ final class ConnectionTimeoutHandler: ChannelDuplexHandler {
     private func check(_ context: ChannelHandlerContext) {
         let now = NIODeadline.now()
         if let started = requestStarted, now - started >= readTimeout {
-            stop(context, answering: "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\nX-Content-Type-Options: nosniff\r\n\r\n")
+            stop(
+                context,
+                answering: "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\nX-Content-Type-Options: nosniff\r\n"
+                    + "X-Request-Id: \(requestIDs.next())\r\n\r\n")
         } else if requestStarted == nil, !responding, now - lastActivity >= idleTimeout {
             stop(context, answering: nil)
         }

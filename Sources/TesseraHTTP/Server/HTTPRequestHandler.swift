@@ -87,6 +87,7 @@ final class HTTPRequestHandler: ChannelInboundHandler {
         var response = HTTPResponse.problem(status, title: status.reasonPhrase)
         response.headers.replaceOrAdd(name: "Connection", value: "close")
         response.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
+        response.headers.replaceOrAdd(name: "X-Request-Id", value: application.requestIDs.next())
         response.headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
         send(context, response, version: version)
     }

@@ -90,7 +90,9 @@ public final class HTTPServer: Service, Sendable {
                         return
                     }
                     let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(ConnectionTimeoutHandler(readTimeout: configuration.readTimeout, idleTimeout: configuration.idleTimeout))
+                    try sync.addHandler(
+                        ConnectionTimeoutHandler(
+                            readTimeout: configuration.readTimeout, idleTimeout: configuration.idleTimeout, requestIDs: application.requestIDs))
                     try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)
                     try sync.addHandler(HTTPRequestHandler(application: application, configuration: configuration))
                 }
