@@ -104,7 +104,7 @@ let package = Package(
         .testTarget(
             name: "TesseraAuthTests",
             dependencies: [
-                "TesseraAuth", "TesseraSQLite", "TesseraPostgres", "TesseraJWT", "TesseraCrypto", "TesseraTestSupport",
+                "TesseraAuth", "TesseraSQL", "TesseraSQLite", "TesseraPostgres", "TesseraJWT", "TesseraCrypto", "TesseraTestSupport",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
             ]
         ),

@@ -1,5 +1,6 @@
 import Foundation
 import Metrics
+import Synchronization
 
 /// Runs password hashing on its own threads, `width` of them, with a bounded queue: when
 /// `maximumQueued` jobs already wait, new work is refused with `overloaded` (and a retry hint)
@@ -35,11 +36,17 @@ public final class PasswordHashingPool: Sendable {
     /// Jobs waiting for a thread now (for metrics).
     public var queueDepth: Int { queue.depth }
 
+    /// Jobs accepted since start: what a login costs, countable (the no-enumeration tests).
+    public var jobsAccepted: Int { accepted.load(ordering: .relaxed) }
+    private let accepted = Atomic<Int>(0)
+
     /// Runs `work` on a hashing thread.
     public func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             let accepted = queue.submit(limit: maximumQueued) { continuation.resume(with: Result { try work() }) }
-            if !accepted {
+            if accepted {
+                self.accepted.add(1, ordering: .relaxed)
+            } else {
                 Counter(label: "tessera_hashing_refused_total").increment()
                 continuation.resume(throwing: AuthError(.overloaded, "password hashing queue is full", retryAfter: 1))
             }

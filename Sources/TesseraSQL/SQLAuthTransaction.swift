@@ -256,6 +256,10 @@ public struct SQLAuthTransaction: AuthTransaction {
                     ip: try row.text(4), detail: try row.requiredText(5))
             }
     }
+
+    public func schemaVersions() async throws -> [Int] {
+        try await run("SELECT version FROM schema_migrations ORDER BY version", []).map { Int(try $0.requiredInteger(0)) }
+    }
 }
 
 /// Queries the stores run outside transactions.

@@ -69,6 +69,17 @@ public final class SQLiteAuthStore: AuthStore {
         _ = try await connection.query("SELECT 1", [])
     }
 
+    /// The durability settings this store's own connection runs with (`journal_mode`, and
+    /// `synchronous` as SQLite's number: 2 is FULL), for operators and the crash-safety test.
+    public func durability() async throws -> (journalMode: String, synchronous: Int) {
+        try await mutex.withLock {
+            let mode = try await connection.query("PRAGMA journal_mode", []).first?.columns.first?.data.string
+            let synchronous = try await connection.query("PRAGMA synchronous", []).first?.columns.first?.data.integer
+            guard let mode, let synchronous else { throw AuthError.storeUnavailable("SQLite did not report its pragmas") }
+            return (mode, synchronous)
+        }
+    }
+
     public func close() async throws {
         try await connection.close()
     }

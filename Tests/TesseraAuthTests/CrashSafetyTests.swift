@@ -1,5 +1,6 @@
 import Foundation
 import SQLiteNIO
+import TesseraSQLite
 import Testing
 
 /// SIGKILLs a process in the middle of a refresh-heavy loop on a SQLite file, three times, and
@@ -17,11 +18,21 @@ struct CrashSafetyTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("crash.db").path
+        var reported = 0
         for round in 1...3 {
             let rotations = try runUntilKilled(path: path, afterRotations: 150 + round * 37)
             #expect(rotations >= 150)
-            try await checkInvariants(path: path)
+            reported += rotations
+            // Every rotation the worker reported was committed before it printed: its token is
+            // spent in the file. At most one more per loop (4) can commit between print and kill.
+            let spent = try await checkInvariants(path: path)
+            #expect(spent >= reported && spent <= reported + 4 * round, "spent \(spent), reported \(reported)")
         }
+        // Durability comes from the store's own connection: WAL, and fsync on every commit.
+        let store = try await SQLiteAuthStore.open(path: path)
+        let durability = try await store.durability()
+        try await store.close()
+        #expect(durability.journalMode == "wal" && durability.synchronous == 2)
     }
 
     /// Starts the worker, reads its progress, and kills it with SIGKILL once it has committed
@@ -49,7 +60,8 @@ struct CrashSafetyTests {
         return rotations
     }
 
-    private func checkInvariants(path: String) async throws {
+    /// Checks the file after a kill; returns how many refresh tokens are spent.
+    private func checkInvariants(path: String) async throws -> Int {
         let db = try await SQLiteConnection.open(storage: .file(path: path))
         defer { Task { try? await db.close() } }
         #expect(try await db.query("PRAGMA integrity_check", []).first?.columns.first?.data.string == "ok")
@@ -65,5 +77,7 @@ struct CrashSafetyTests {
         #expect(clients.first?.columns.first?.data.integer == 1)
         let orphans = try await db.query("SELECT COUNT(*) FROM refresh_tokens WHERE session_id NOT IN (SELECT id FROM sessions)", [])
         #expect(orphans.first?.columns.first?.data.integer == 0)
+        let spent = try await db.query("SELECT COUNT(*) FROM refresh_tokens WHERE spent_at IS NOT NULL", [])
+        return try #require(spent.first?.columns.first?.data.integer)
     }
 }

@@ -29,10 +29,21 @@ struct LoginContractTests {
             _ = try await h.accounts.setStatus(userID: bob.id, .disabled)
             try await h.user("alice")
             let client = try await h.webClient()
-            let unknown = await expectAuthError(.invalidGrant) { try await h.login(client, "mallory") }
-            let wrong = await expectAuthError(.invalidGrant) { try await h.login(client, "alice", password: "not the password") }
-            let disabled = await expectAuthError(.invalidGrant) { try await h.login(client, "bob") }
+            let pool = h.tokens.environment.hashingPool
+            try await h.tokens.login.prepare()  // the stand-in hash is made before the first unknown user
+            /// The hashing jobs one login attempt costs.
+            func hashingJobs(_ attempt: () async -> AuthError?) async -> (AuthError?, Int) {
+                let before = pool.jobsAccepted
+                let error = await attempt()
+                return (error, pool.jobsAccepted - before)
+            }
+            let (unknown, unknownJobs) = await hashingJobs { await expectAuthError(.invalidGrant) { try await h.login(client, "mallory") } }
+            let (wrong, wrongJobs) = await hashingJobs {
+                await expectAuthError(.invalidGrant) { try await h.login(client, "alice", password: "not the password") }
+            }
+            let (disabled, disabledJobs) = await hashingJobs { await expectAuthError(.invalidGrant) { try await h.login(client, "bob") } }
             #expect(unknown?.description == wrong?.description && wrong?.description == disabled?.description)
+            #expect([unknownJobs, wrongJobs, disabledJobs] == [1, 1, 1], "the same work whatever the reason")
             let audit = try await h.accounts.auditEvents(limit: 10).filter { $0.kind == .loginFailed }
             #expect(audit.count == 3)
             #expect(!audit.contains { $0.detail.contains(Harness.password) || $0.detail.contains("not the password") })
@@ -99,6 +110,61 @@ struct LoginContractTests {
             _ = try await h.login(client, ip: "203.0.113.9")
             let audit = try await h.accounts.auditEvents(limit: 50)
             #expect(audit.contains { $0.kind == .loginThrottled && $0.ip == "203.0.113.9" })
+        }
+    }
+
+    @Test("throttling waits double up to the 15-minute cap, and throttled attempts are not counted", arguments: StoreKind.available)
+    func throttleCap(_ kind: StoreKind) async throws {
+        try await Harness.with(
+            kind,
+            configure: {
+                $0.throttle.freeAttemptsPerPair = 1
+                $0.throttle.window = 100_000
+            }
+        ) { h in
+            try await h.user()
+            let client = try await h.webClient()
+            await expectAuthError(.invalidGrant) { try await h.login(client, password: "wrong guess!", ip: "203.0.113.9") }
+            var waits: [Int] = []
+            for _ in 0..<12 {
+                let error = await expectAuthError(.throttled) { try await h.login(client, password: "wrong guess!", ip: "203.0.113.9") }
+                let wait = try #require(error?.retryAfter)
+                waits.append(wait)
+                // Hammering while throttled changes nothing: these attempts are not counted.
+                for _ in 0..<3 { await expectAuthError(.throttled) { try await h.login(client, password: "wrong guess!", ip: "203.0.113.9") } }
+                h.clock.advance(Double(wait))
+                await expectAuthError(.invalidGrant) { try await h.login(client, password: "wrong guess!", ip: "203.0.113.9") }
+            }
+            #expect(waits == [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900])
+            let failures = try await h.store.transaction { try await $0.loginFailures(username: "alice", ip: "203.0.113.9", since: 0, afterLastSuccess: false) }
+            #expect(failures.count == 13, "one failure per real attempt, none for throttled ones")
+        }
+    }
+
+    @Test("an account seen failing from many addresses is throttled for all of them (per-account limit)", arguments: StoreKind.available)
+    func perAccountLimit(_ kind: StoreKind) async throws {
+        try await Harness.with(kind, configure: { $0.throttle.freeAttemptsPerAccount = 3 }) { h in
+            try await h.user()
+            let client = try await h.webClient()
+            for ip in ["203.0.113.1", "203.0.113.2", "203.0.113.3"] {
+                await expectAuthError(.invalidGrant) { try await h.login(client, password: "wrong guess!", ip: ip) }
+            }
+            await expectAuthError(.throttled) { try await h.login(client, ip: "198.51.100.7") }
+            h.clock.advance(1)
+            _ = try await h.login(client, ip: "198.51.100.7")
+        }
+    }
+
+    @Test("one address failing for many accounts is throttled for all of them (per-IP limit)", arguments: StoreKind.available)
+    func perIPLimit(_ kind: StoreKind) async throws {
+        try await Harness.with(kind, configure: { $0.throttle.freeAttemptsPerIP = 3 }) { h in
+            for name in ["alice", "bob", "carol", "dave"] { try await h.user(name) }
+            let client = try await h.webClient()
+            for name in ["alice", "bob", "carol"] {
+                await expectAuthError(.invalidGrant) { try await h.login(client, name, password: "wrong guess!", ip: "203.0.113.5") }
+            }
+            await expectAuthError(.throttled) { try await h.login(client, "dave", ip: "203.0.113.5") }
+            _ = try await h.login(client, "dave", ip: "198.51.100.7")
         }
     }
 

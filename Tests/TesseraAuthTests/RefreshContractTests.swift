@@ -37,25 +37,38 @@ struct RefreshContractTests {
             let lost = try await h.tokens.refresh.grant(client: client, refreshToken: login.refreshToken!, scope: nil)
             h.clock.advance(5)
             let retry = try await h.tokens.refresh.grant(client: client, refreshToken: login.refreshToken!, scope: nil)
+            // In the store: of the three tokens the family issued, only the retry's is live.
+            let live = try await h.store.transaction { tx in
+                var live: [String] = []
+                for (name, token) in [("login", login.refreshToken!), ("lost", lost.refreshToken!), ("retry", retry.refreshToken!)] {
+                    let record = try #require(try await tx.refreshToken(hash: try OpaqueSecret.storedHash(of: token), forUpdate: false))
+                    if record.spentAt == nil && record.revokedAt == nil { live.append(name) }
+                }
+                return live
+            }
+            #expect(live == ["retry"])
+            // The retry's tokens work; the lost answer's refresh token is refused without ending the session.
+            #expect(retry.sessionID == login.sessionID)
+            #expect(throws: Never.self) { try h.tokens.accessTokens.verify(retry.accessToken) }
             await expectAuthError(.invalidGrant) { try await h.tokens.refresh.grant(client: client, refreshToken: lost.refreshToken!, scope: nil) }
-            _ = retry
-            // The lost answer's token was revoked, not reused: the session survives.
-            let next = try await h.login(client)
+            let next = try await h.tokens.refresh.grant(client: client, refreshToken: retry.refreshToken!, scope: nil)
+            #expect(throws: Never.self) { try h.tokens.accessTokens.verify(next.accessToken) }
+            // Past the grace window, a reuse is theft again: family and session end.
             h.clock.advance(11)
-            let rotated = try await h.tokens.refresh.grant(client: client, refreshToken: next.refreshToken!, scope: nil)
-            h.clock.advance(11)
-            await expectAuthError(.invalidGrant) { try await h.tokens.refresh.grant(client: client, refreshToken: next.refreshToken!, scope: nil) }
-            await expectAuthError(.invalidToken) { try h.tokens.accessTokens.verify(rotated.accessToken) }
+            await expectAuthError(.invalidGrant) { try await h.tokens.refresh.grant(client: client, refreshToken: retry.refreshToken!, scope: nil) }
+            await expectAuthError(.invalidToken) { try h.tokens.accessTokens.verify(next.accessToken) }
         }
     }
 
-    @Test("refresh tokens are bound to their client and expire with their session", arguments: StoreKind.available)
-    func bindingAndExpiry(_ kind: StoreKind) async throws {
+    @Test(
+        "refresh tokens are bound to their client; the idle timeout ends the session even when the token is still valid",
+        arguments: StoreKind.available)
+    func bindingAndIdleExpiry(_ kind: StoreKind) async throws {
         try await Harness.with(
             kind,
             configure: {
                 $0.sessionIdleTimeout = 100
-                $0.refreshTokenTTL = 100
+                $0.refreshTokenTTL = 1000
             }
         ) { h in
             try await h.user()
@@ -64,8 +77,32 @@ struct RefreshContractTests {
             let pair = try await h.login(web)
             await expectAuthError(.invalidGrant) { try await h.tokens.refresh.grant(client: other, refreshToken: pair.refreshToken!, scope: nil) }
             await expectAuthError(.invalidGrant) { try await h.tokens.refresh.grant(client: web, refreshToken: "not-a-token", scope: nil) }
-            h.clock.advance(101)
+            let control = try await h.login(web)
+            h.clock.advance(99)
+            _ = try await h.tokens.refresh.grant(client: web, refreshToken: control.refreshToken!, scope: nil)  // just inside
+            h.clock.advance(2)
             await expectAuthError(.invalidGrant) { try await h.tokens.refresh.grant(client: web, refreshToken: pair.refreshToken!, scope: nil) }
+        }
+    }
+
+    @Test("a refresh token expires at its own TTL even while its session is active", arguments: StoreKind.available)
+    func refreshTokenExpiry(_ kind: StoreKind) async throws {
+        try await Harness.with(
+            kind,
+            configure: {
+                $0.sessionIdleTimeout = 1000
+                $0.refreshTokenTTL = 100
+            }
+        ) { h in
+            try await h.user()
+            let web = try await h.webClient()
+            let control = try await h.login(web)
+            let pair = try await h.login(web)
+            h.clock.advance(99)
+            _ = try await h.tokens.refresh.grant(client: web, refreshToken: control.refreshToken!, scope: nil)  // just inside
+            h.clock.advance(2)
+            await expectAuthError(.invalidGrant) { try await h.tokens.refresh.grant(client: web, refreshToken: pair.refreshToken!, scope: nil) }
+            #expect(try await h.tokens.introspection.introspect(token: pair.accessToken) != .inactive, "the session itself is still active")
         }
     }
 
@@ -127,12 +164,16 @@ struct RefreshContractTests {
             #expect(try await h.tokens.introspection.introspect(token: "nonsense") == .inactive)
             h.clock.advance(601)
             #expect(try await h.tokens.introspection.introspect(token: pair.accessToken) == .inactive, "idled out")
-            let fresh = try await h.login(client)
-            for _ in 0..<4 {
+            // A chain of rotations, each inside the 600 s idle limit, runs into the 1000 s absolute one.
+            var current = try await h.login(client)
+            for _ in 0..<3 {
                 h.clock.advance(300)
-                _ = try? await h.tokens.refresh.grant(client: client, refreshToken: fresh.refreshToken!, scope: nil)
+                current = try await h.tokens.refresh.grant(client: client, refreshToken: current.refreshToken!, scope: nil)
             }
-            #expect(try await h.tokens.introspection.introspect(token: fresh.accessToken) == .inactive, "past absolute lifetime")
+            #expect(try await h.tokens.introspection.introspect(token: current.accessToken) != .inactive, "at 900 s: inside both limits")
+            h.clock.advance(300)
+            await expectAuthError(.invalidGrant) { try await h.tokens.refresh.grant(client: client, refreshToken: current.refreshToken!, scope: nil) }
+            #expect(try await h.tokens.introspection.introspect(token: current.accessToken) == .inactive, "past absolute lifetime")
             let third = try await h.login(client)
             try await h.tokens.sessions.logout(sessionID: third.sessionID!)
             #expect(try await h.tokens.introspection.introspect(token: third.accessToken) == .inactive, "logged out")

@@ -82,12 +82,16 @@ def test_config_file_and_environment_precedence(tessera):
     assert claims["iss"] == "https://flag"
 
 
-def test_inline_jwks_from_the_environment(tessera):
+def test_inline_jwks_from_the_environment_beats_the_key_file_and_the_flag_beats_both(tessera):
     tessera.ok("keys", "generate", "--kid", "envkey")
     env = {"TESSERA_KEYS_JWKS": tessera.keys.read_text()}
     tessera.keys.unlink()
+    tessera.ok("keys", "generate", "--kid", "filekey")  # the key file exists beside the environment's set
     token = tessera.ok("token", "mint", "--sub", "a", env=env)
     assert json.loads(tessera.ok("token", "verify", token, env=env))["header"]["kid"] == "envkey"
+    assert json.loads(tessera.ok("token", "verify", tessera.ok("token", "mint", "--sub", "a")))["header"]["kid"] == "filekey"
+    flagged = tessera.ok("token", "mint", "--sub", "a", "--keys", str(tessera.keys), env=env)
+    assert json.loads(tessera.ok("token", "verify", flagged, "--keys", str(tessera.keys), env=env))["header"]["kid"] == "filekey"
 
 
 def test_decode_warns_that_nothing_was_verified(tessera):

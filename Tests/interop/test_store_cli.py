@@ -3,8 +3,11 @@ import json
 import os
 import uuid
 
+import jwt
 import pytest
+import requests
 from conftest import REQUIRE_ALL, require
+from server import Server
 
 
 def stores():
@@ -68,12 +71,45 @@ def test_clients(tessera, store):
     assert cli("client", "remove", "spa").returncode == 1
 
 
+def login(server: Server, username: str, password: str) -> requests.Response:
+    return requests.post(server.url + "/oauth/token", data={"grant_type": "password", "client_id": "web", "username": username,
+                                                           "password": password}, timeout=30)
+
+
 def test_sessions_listed_and_revoked(tessera, store):
     cli = lambda *a, **k: tessera.run(*a, "--store", store, env=FAST, **k)
     assert cli("session", "list", "nobody").returncode == 1
     assert cli("session", "revoke", "no-such-session").returncode == 1
     assert cli("user", "add", "carol", stdin="a long enough password\n").returncode == 0
+    assert cli("client", "add", "web", "--public").returncode == 0
     assert cli("session", "list", "carol").stdout == ""
+    server = Server(tessera.binary, tessera.workdir, {**tessera.env, **FAST}, store=store)
+    try:
+        token = login(server, "carol", "a long enough password").json()
+        listed = cli("session", "list", "carol").stdout.strip().split("\t")
+        assert listed[0] == jwt.decode(token["access_token"], options={"verify_signature": False})["sid"]
+        assert (listed[1], listed[4]) == ("web", "active")
+        assert cli("session", "revoke", listed[0]).returncode == 0
+        assert cli("session", "list", "carol").stdout.strip().endswith("\trevoked")
+        refreshed = requests.post(server.url + "/oauth/token", data={"grant_type": "refresh_token", "client_id": "web",
+                                                                      "refresh_token": token["refresh_token"]}, timeout=30)
+        assert refreshed.status_code == 400 and refreshed.json()["error"] == "invalid_grant"
+    finally:
+        assert server.stop() == 0
+
+
+def test_set_password_changes_what_logs_in(tessera, store):
+    cli = lambda *a, **k: tessera.run(*a, "--store", store, env=FAST, **k)
+    assert cli("user", "add", "dana", stdin="the first password\n").returncode == 0
+    assert cli("client", "add", "web", "--public").returncode == 0
+    assert cli("user", "set-password", "dana", stdin="the second password\n").returncode == 0
+    assert cli("user", "set-password", "dana", stdin="short\n").returncode == 2
+    server = Server(tessera.binary, tessera.workdir, {**tessera.env, **FAST}, store=store)
+    try:
+        assert login(server, "dana", "the second password").status_code == 200
+        assert login(server, "dana", "the first password").status_code == 400
+    finally:
+        assert server.stop() == 0
 
 
 def test_unreachable_or_bad_store_is_exit_2(tessera):

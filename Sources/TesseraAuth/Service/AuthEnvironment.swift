@@ -9,7 +9,8 @@ public struct AuthEnvironment: Sendable {
     /// The time every rule is checked against (tests fix it).
     public let clock: JWTClock
     let hasher: PasswordHasher
-    let hashingPool: PasswordHashingPool
+    /// Where passwords are hashed, off the event loops.
+    public let hashingPool: PasswordHashingPool
 
     public init(
         store: any AuthStore, policy: AuthPolicy, clock: JWTClock = .system, hasher: PasswordHasher,

@@ -73,6 +73,10 @@ public protocol AuthTransaction: Sendable {
     func insertAuditEvent(_ event: AuditEvent) async throws
     /// The newest events first.
     func auditEvents(limit: Int) async throws -> [AuditEvent]
+
+    // Schema
+    /// The migration versions recorded as applied, in order.
+    func schemaVersions() async throws -> [Int]
 }
 
 /// A revoked session as the revocation view needs it.
