@@ -1,0 +1,137 @@
+"""README and Documentation promises that only a running binary can show: the store going away
+under a running server, and the CLI's configuration, password and listing behaviour."""
+import json
+import os
+import socket
+import subprocess
+import threading
+import uuid
+
+import requests
+
+from conftest import require
+from server import Server
+
+PASSWORD = "a long enough password"
+FAST = {"TESSERA_PASSWORD_SCRYPT_LN": "10", "TESSERA_HTTP_LOGIN_CLIENT_ID": "web", "TESSERA_HTTP_RATE_LIMIT_PER_SECOND": "0"}
+
+
+class Proxy:
+    """A TCP forwarder on loopback that can be cut, so the store goes away under the server."""
+
+    def __init__(self, target_port: int):
+        self.target = ("127.0.0.1", target_port)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.sockets: list[socket.socket] = []
+        self.cut = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while not self.cut.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if self.cut.is_set():
+                client.close()
+                return
+            upstream = socket.create_connection(self.target)
+            self.sockets += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket):
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+
+    def close(self):
+        """Refuses new connections and drops the open ones."""
+        self.cut.set()
+        self.listener.close()
+        for s in self.sockets:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
+
+
+def test_store_down_readyz_503_verify_still_200_token_503(tessera):
+    admin = require(os.environ.get("TESSERA_TEST_POSTGRES_URL"), "the throwaway PostgreSQL of scripts/test.sh")
+    database = "down_" + uuid.uuid4().hex[:12]
+    pg_port = int(admin.rsplit(":", 1)[1].split("/")[0])
+    subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(pg_port), "-U", "postgres", "-d", "postgres", "-qc", f"CREATE DATABASE {database}"],
+                   check=True, capture_output=True)
+    proxy = Proxy(pg_port)
+    store = f"postgres://postgres@127.0.0.1:{proxy.port}/{database}"
+    env = {**tessera.env, **FAST}
+    assert tessera.run("user", "add", "alice", "--store", store, stdin=PASSWORD + "\n", env=env).returncode == 0
+    assert tessera.run("client", "add", "web", "--public", "--store", store, env=env).returncode == 0
+    server = Server(tessera.binary, tessera.workdir, env, store=store)
+    try:
+        assert requests.get(server.url + "/readyz", timeout=10).status_code == 200
+        token = requests.post(server.url + "/v1/login", json={"username": "alice", "password": PASSWORD}, timeout=30).json()["access_token"]
+        proxy.close()
+        # The store is gone: readiness says so, verification needs no store, a login is 503 with Retry-After.
+        ready = requests.get(server.url + "/readyz", timeout=30)
+        assert ready.status_code == 503, ready.text
+        assert requests.get(server.url + "/v1/verify", headers={"Authorization": f"Bearer {token}"}, timeout=10).status_code == 200
+        login = requests.post(server.url + "/oauth/token", data={"grant_type": "password", "client_id": "web", "username": "alice",
+                                                                 "password": PASSWORD}, timeout=30)
+        assert login.status_code == 503 and "Retry-After" in login.headers, login.text
+        assert "postgres" not in login.text.lower()
+    finally:
+        assert server.stop() == 0
+
+
+def test_config_file_flag_and_environment_variable(tessera):
+    tessera.ok("keys", "generate")
+    (tessera.workdir / "a.json").write_text(json.dumps({"issuer": "https://from-flag-file"}))
+    (tessera.workdir / "b.json").write_text(json.dumps({"issuer": "https://from-env-file"}))
+    mint = lambda *extra, env=None: json.loads(tessera.ok("token", "decode", tessera.ok("token", "mint", "--sub", "a", *extra, env=env)))
+    assert mint("--config", "a.json")["claims"]["iss"] == "https://from-flag-file"
+    assert mint(env={"TESSERA_CONFIG": "b.json"})["claims"]["iss"] == "https://from-env-file"
+    assert mint("--config", "a.json", env={"TESSERA_CONFIG": "b.json"})["claims"]["iss"] == "https://from-flag-file"
+    # A wrong type in the file is exit 2, never a silent default; so is a missing named file.
+    (tessera.workdir / "bad.json").write_text(json.dumps({"token": {"ttl_seconds": "fifteen minutes"}}))
+    bad = tessera.run("token", "mint", "--sub", "a", "--config", "bad.json")
+    assert bad.returncode == 2 and bad.stderr.strip()
+    assert tessera.run("token", "mint", "--sub", "a", env={"TESSERA_CONFIG": "missing.json"}).returncode == 2
+
+
+def test_password_verify_notes_a_weak_hash(tessera):
+    weak = tessera.run("password", "hash", stdin=PASSWORD + "\n", env={"TESSERA_PASSWORD_SCHEME": "pbkdf2-sha256",
+                                                                       "TESSERA_PASSWORD_PBKDF2_ROUNDS": "1000"}).stdout.strip()
+    checked = tessera.run("password", "verify", weak, stdin=PASSWORD + "\n")
+    assert checked.returncode == 0 and "weaker than the configured policy" in checked.stderr
+    strong = tessera.run("password", "hash", stdin=PASSWORD + "\n", env={"TESSERA_PASSWORD_SCRYPT_LN": "17"}).stdout.strip()
+    assert "weaker" not in tessera.run("password", "verify", strong, stdin=PASSWORD + "\n").stderr
+    assert tessera.run("password", "verify", strong, stdin="the wrong password\n").returncode == 1
+
+
+def test_generated_key_lengths(tessera):
+    for alg, length in (("HS256", 32), ("HS384", 48), ("HS512", 64)):
+        tessera.ok("keys", "generate", "--kid", alg, "--alg", alg)
+        key = next(k for k in json.loads(tessera.keys.read_text())["keys"] if k["kid"] == alg)
+        assert len(__import__("base64").urlsafe_b64decode(key["k"] + "=" * (-len(key["k"]) % 4))) == length
+
+
+def test_user_list_pages_and_client_default_grants(tessera):
+    store = f"sqlite:{tessera.workdir / 'data' / 'tessera.db'}"
+    cli = lambda *a, **k: tessera.run(*a, "--store", store, env={"TESSERA_PASSWORD_SCRYPT_LN": "4"}, **k)
+    for name in ("ann", "ben", "cat", "dan"):
+        assert cli("user", "add", name, stdin=PASSWORD + "\n").returncode == 0
+    names = lambda out: [line.split("\t")[1] for line in out.splitlines()]
+    assert names(cli("user", "list", "--limit", "2").stdout) == ["ann", "ben"]
+    assert names(cli("user", "list", "--limit", "2", "--after", "ben").stdout) == ["cat", "dan"]
+    assert cli("user", "list", "--limit", "0").returncode == 2
+    assert cli("client", "add", "spa", "--public").returncode == 0
+    assert cli("client", "add", "svc").returncode == 0
+    listing = {line.split("\t")[0]: line.split("\t") for line in cli("client", "list").stdout.splitlines()}
+    assert listing["spa"][1:3] == ["public", "password,refresh_token"]
+    assert listing["svc"][1:3] == ["confidential", "client_credentials"]
