@@ -55,15 +55,14 @@ public enum CallerRequirement: Sendable {
 public struct AuthenticatedRoutes: Sendable {
     let requirement: CallerRequirement
     let authenticator: Authenticator
-    let style: ErrorStyle
-    let errors: ErrorResponder
-    public private(set) var routes: [Route] = []
+    /// The routes, with errors written as a public group of the same style writes them.
+    private var group: PublicRoutes
+    public var routes: [Route] { group.routes }
 
     init(_ requirement: CallerRequirement, authenticator: Authenticator, style: ErrorStyle = .bearer, errors: ErrorResponder) {
         self.requirement = requirement
         self.authenticator = authenticator
-        self.style = style
-        self.errors = errors
+        group = PublicRoutes(style: style, errors: errors)
     }
 
     /// A route answered on the event loop: bearer tokens only, since they need no store.
@@ -71,21 +70,10 @@ public struct AuthenticatedRoutes: Sendable {
         _ method: HTTPMethod, _ path: String,
         _ body: @escaping @Sendable (HTTPRequest, RequestContext, Caller) throws -> HTTPResponse
     ) {
-        let style = self.style
-        let errors = self.errors
         let authenticator = self.authenticator
         let requirement = self.requirement
         precondition(!authenticator.needsStore(requirement), "a sync route cannot resolve cookie sessions")
-        routes.append(
-            Route(
-                method, path,
-                .sync { request, context in
-                    do {
-                        return try body(request, context, try authenticator.bearerCaller(request, requirement))
-                    } catch {
-                        return errors.response(for: error, style: style, context: context)
-                    }
-                }))
+        group.sync(method, path) { request, context in try body(request, context, try authenticator.bearerCaller(request, requirement)) }
     }
 
     /// A route whose work runs off the event loop.
@@ -93,20 +81,9 @@ public struct AuthenticatedRoutes: Sendable {
         _ method: HTTPMethod, _ path: String,
         _ body: @escaping @Sendable (HTTPRequest, RequestContext, Caller) async throws -> HTTPResponse
     ) {
-        let style = self.style
-        let errors = self.errors
         let authenticator = self.authenticator
         let requirement = self.requirement
-        routes.append(
-            Route(
-                method, path,
-                .async { request, context in
-                    do {
-                        return try await body(request, context, try await authenticator.caller(request, requirement))
-                    } catch {
-                        return errors.response(for: error, style: style, context: context)
-                    }
-                }))
+        group.async(method, path) { request, context in try await body(request, context, try await authenticator.caller(request, requirement)) }
     }
 }
 
