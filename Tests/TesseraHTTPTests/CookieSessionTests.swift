@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 import NIOHTTP1
 import TesseraHTTP
@@ -53,6 +54,17 @@ struct CookieSessionTests {
             let ok = await h.send(.POST, "/v1/logout", headers: [jar, ("Origin", "https://auth.test")])
             #expect(ok.status == .noContent && ok.headers.first(name: "Set-Cookie")?.contains("Max-Age=0") == true)
             #expect(await h.send(.GET, "/v1/me", headers: [jar]).status == .unauthorized)
+        }
+    }
+
+    @Test("an Origin listed in http.cors_origins may make cookie-authenticated changes; an unlisted one may not")
+    func listedOriginMayChange() async throws {
+        try await withApp(["http.cors_origins": .init(.stringArray(["https://app.example"]), isSecret: false)]) { h in
+            _ = try await h.seed()
+            let jar = ("Cookie", "__Host-tessera_session=\(try await Self.cookieLogin(h).secret)")
+            #expect(await h.send(.POST, "/v1/logout/all", headers: [jar, ("Origin", "https://other.example")]).status == .forbidden)
+            let listed = await h.send(.POST, "/v1/logout/all", headers: [jar, ("Origin", "https://app.example")])
+            #expect(listed.status == .noContent && listed.headers.first(name: "Access-Control-Allow-Origin") == "https://app.example")
         }
     }
 }

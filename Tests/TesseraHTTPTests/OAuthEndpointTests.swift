@@ -58,6 +58,18 @@ struct OAuthEndpointTests {
         }
     }
 
+    @Test("through /oauth/token: throttled logins are 429 invalid_grant with Retry-After")
+    func throttledAndOverloaded() async throws {
+        try await withApp { h in
+            _ = try await h.seed()
+            let wrong = "grant_type=password&client_id=web&username=alice&password=wrong+guess+here"
+            for _ in 0..<5 { #expect(await h.form("/oauth/token", wrong).status == .badRequest) }
+            let throttled = await h.form("/oauth/token", wrong)
+            #expect(throttled.status == .tooManyRequests && throttled.jsonBody?["error"] == .string("invalid_grant"))
+            #expect(throttled.headers.first(name: "Retry-After") == "1")
+        }
+    }
+
     @Test("wrong media type is invalid_request")
     func mediaType() async throws {
         try await withApp { h in
@@ -81,6 +93,14 @@ struct OAuthEndpointTests {
                 "/oauth/token", "grant_type=client_credentials", headers: [("Authorization", "Basic " + Data("svc:nope".utf8).base64EncodedString())])
             #expect(wrong.status == .unauthorized && wrong.jsonBody?["error"] == .string("invalid_client"))
             #expect(wrong.headers.first(name: "WWW-Authenticate")?.hasPrefix("Basic") == true)
+            // Without Basic, a failed client authentication has no Basic challenge (RFC 6749 §5.2).
+            let wrongInBody = await h.form("/oauth/token", "grant_type=client_credentials&client_id=svc&client_secret=nope")
+            #expect(wrongInBody.status == .unauthorized && wrongInBody.jsonBody?["error"] == .string("invalid_client"))
+            #expect(wrongInBody.headers.first(name: "WWW-Authenticate") == nil)
+            // Both parts of Basic credentials are form-urlencoded before base64 (RFC 6749 §2.3.1).
+            let encodedSecret = "%" + String(format: "%02X", secret.utf8.first!) + secret.dropFirst()
+            let encoded = "Basic " + Data("%73vc:\(encodedSecret)".utf8).base64EncodedString()
+            #expect(await h.form("/oauth/token", "grant_type=client_credentials", headers: [("Authorization", encoded)]).status == .ok)
         }
     }
 
