@@ -135,3 +135,20 @@ def test_user_list_pages_and_client_default_grants(tessera):
     listing = {line.split("\t")[0]: line.split("\t") for line in cli("client", "list").stdout.splitlines()}
     assert listing["spa"][1:3] == ["public", "password,refresh_token"]
     assert listing["svc"][1:3] == ["confidential", "client_credentials"]
+
+
+def test_a_database_that_never_answers_is_exit_2_within_10_seconds(tessera):
+    # A listener that completes TCP handshakes and then says nothing: the client hangs as it
+    # would on an address that drops packets, until the store's 10 s deadline.
+    import time
+    silent = socket.create_server(("127.0.0.1", 0), backlog=16)
+    try:
+        port = silent.getsockname()[1]
+        start = time.monotonic()
+        result = tessera.run("user", "list", "--store", f"postgres://nobody@127.0.0.1:{port}/none")
+        elapsed = time.monotonic() - start
+        assert result.returncode == 2, result.stderr
+        assert elapsed < 12, f"took {elapsed:.1f} s"
+        assert len(result.stderr.strip().splitlines()) == 1
+    finally:
+        silent.close()
