@@ -155,6 +155,30 @@ struct LiveServerTests {
         }
     }
 
+    @Test("the default limits, un-overridden: 16 KiB of request line and headers, 64 KiB of body, 1,024 connections, 60 s idle, 10 s read")
+    func defaultLimits() async throws {
+        let defaults = HTTPServerConfiguration()
+        #expect(defaults.maximumHeaderBytes == 16 * 1024 && defaults.maximumBodyBytes == 64 * 1024 && defaults.maximumConnections == 1024)
+        #expect(defaults.idleTimeout == .seconds(60) && defaults.readTimeout == .seconds(10) && defaults.shutdownGrace == .seconds(10))
+        try await Self.withServer { port, _ in
+            // Headers are counted as URI + each name and value + 4: fill to the limit, then one byte more.
+            let filler = 16 * 1024 - "/healthz".utf8.count - ("Host".utf8.count + 1 + 4) - ("X-Fill".utf8.count + 4)
+            for (size, status) in [(filler, "200"), (filler + 1, "431")] {
+                let client = try RawClient(port: port)
+                defer { client.close() }
+                client.send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Fill: \(String(repeating: "a", count: size))\r\n\r\n")
+                #expect(client.responses(1).first?.hasPrefix("HTTP/1.1 \(status)") == true, "header filler \(size)")
+            }
+            for (size, status) in [(64 * 1024, "400"), (64 * 1024 + 1, "413")] {
+                let client = try RawClient(port: port)
+                defer { client.close() }
+                client.send("POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(size)\r\n\r\n")
+                client.send(String(repeating: "a", count: size))
+                #expect(client.responses(1).first?.hasPrefix("HTTP/1.1 \(status)") == true, "body \(size)")
+            }
+        }
+    }
+
     @Test("a slow client (slowloris) trickling a byte every 100 ms is answered 408 on time and cut off")
     func slowClient() async throws {
         try await Self.withServer({ $0.readTimeout = .milliseconds(300) }) { port, _ in
