@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
+import TesseraAuth
 import Testing
 
 @testable import TesseraHTTP
@@ -262,6 +263,43 @@ struct LiveServerTests {
             defer { second.close() }
             #expect(second.isClosedByPeer())
         }
+    }
+
+    @Test("graceful shutdown finishes a request in flight: its answer arrives, with Connection: close")
+    func shutdownFinishesInFlight() async throws {
+        let harness = try await AppHarness.make()
+        _ = try await harness.seed()
+        let server = HTTPServer(
+            application: harness.app,
+            configuration: {
+                var c = HTTPServerConfiguration()
+                c.port = 0
+                return c
+            }(),
+            logger: Logger(label: "live"))
+        let port = try await server.start()
+        // Hold every hashing thread, so that a login stays in flight until the test lets go.
+        let pool = harness.tokens.environment.hashingPool
+        let release = DispatchSemaphore(value: 0)
+        let base = pool.jobsAccepted
+        let blockers = (0..<pool.width).map { _ in Task { try? await pool.run { release.wait() } } }
+        let client = try RawClient(port: port)
+        defer { client.close() }
+        let body = "grant_type=password&client_id=web&username=alice&password=correct+horse+battery+staple"
+        client.send(
+            "POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        // In flight once its hashing job is queued behind the held threads (a bounded wait on a counter).
+        let deadline = ContinuousClock.now + .seconds(10)
+        while pool.jobsAccepted < base + pool.width + 1, ContinuousClock.now < deadline { await Task.yield() }
+        #expect(pool.jobsAccepted == base + pool.width + 1, "the login reached the hashing queue")
+        let stopping = Task { try await server.shutdown() }
+        for _ in 0..<pool.width { release.signal() }
+        let answer = client.responses(1).first ?? ""
+        #expect(answer.hasPrefix("HTTP/1.1 200") && answer.contains("access_token"), "\(answer.prefix(200))")
+        #expect(answer.lowercased().contains("\r\nconnection: close\r\n"))
+        try await stopping.value
+        for blocker in blockers { await blocker.value }
+        await harness.close()
     }
 
     @Test("graceful shutdown: idle connections close, the listener stops accepting")
