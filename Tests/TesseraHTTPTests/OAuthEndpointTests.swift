@@ -1,5 +1,7 @@
+import Dispatch
 import Foundation
 import NIOHTTP1
+import TesseraAuth
 import TesseraHTTP
 import TesseraJWT
 import Testing
@@ -67,6 +69,38 @@ struct OAuthEndpointTests {
             let throttled = await h.form("/oauth/token", wrong)
             #expect(throttled.status == .tooManyRequests && throttled.jsonBody?["error"] == .string("invalid_grant"))
             #expect(throttled.headers.first(name: "Retry-After") == "1")
+        }
+    }
+
+    @Test("through /oauth/token: a full hashing queue is 503 with Retry-After, at once, and the queue drains afterwards")
+    func hashingQueueFull() async throws {
+        try await withApp { h in
+            _ = try await h.seed()
+            let pool = h.tokens.environment.hashingPool
+            let release = DispatchSemaphore(value: 0)
+            let base = pool.jobsAccepted
+            // Every thread busy, then every queue place taken, each step awaited on the pool's own
+            // counters (bounded waits, no sleeps), so that no blocker is refused by a race.
+            func hold(_ count: Int, until accepted: Int, queued: Int) async -> [Task<Void, Never>] {
+                let tasks = (0..<count).map { _ in Task { _ = try? await pool.run { release.wait() } } }
+                let deadline = ContinuousClock.now + .seconds(10)
+                while pool.jobsAccepted < accepted || pool.queueDepth != queued, ContinuousClock.now < deadline { await Task.yield() }
+                return tasks
+            }
+            var blockers = await hold(pool.width, until: base + pool.width, queued: 0)
+            blockers += await hold(pool.maximumQueued, until: base + pool.width + pool.maximumQueued, queued: pool.maximumQueued)
+            let held = pool.width + pool.maximumQueued
+            guard pool.queueDepth == pool.maximumQueued else {
+                Issue.record("could not fill the hashing queue: \(pool.queueDepth) of \(pool.maximumQueued)")
+                for _ in 0..<held { release.signal() }
+                return
+            }
+            let login = "grant_type=password&client_id=web&username=alice&password=correct+horse+battery+staple"
+            let full = await h.form("/oauth/token", login)
+            #expect(full.status == .serviceUnavailable && full.headers.first(name: "Retry-After") == "1")
+            for _ in 0..<held { release.signal() }
+            for blocker in blockers { await blocker.value }
+            #expect(await h.form("/oauth/token", login).status == .ok)
         }
     }
 

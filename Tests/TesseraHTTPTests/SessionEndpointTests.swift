@@ -86,6 +86,8 @@ struct SessionEndpointTests {
             #expect(await h.send(.GET, "/v1/users/\(id)", headers: auth).jsonBody?["username"] == .string("bob"))
             #expect(await h.send(.PATCH, "/v1/users/\(id)", headers: auth, body: #"{"status":"disabled"}"#).jsonBody?["status"] == .string("disabled"))
             #expect(await h.send(.PATCH, "/v1/users/\(id)", headers: auth, body: #"{"status":"sleeping"}"#).status == .unprocessableEntity)
+            let put = await h.send(.PUT, "/v1/users/\(id)", headers: auth, body: #"{"username":"robert","status":"active"}"#)
+            #expect(put.status == .ok && put.jsonBody?["username"] == .string("robert") && put.jsonBody?["status"] == .string("active"))
             #expect(await h.send(.GET, "/v1/users?limit=1", headers: auth).jsonBody?["next_after"] == .string("alice"))
             #expect(await h.send(.DELETE, "/v1/users/\(id)", headers: auth).status == .noContent)
             #expect(await h.send(.GET, "/v1/users/\(id)", headers: auth).status == .notFound)

@@ -179,6 +179,18 @@ def test_metrics_are_prometheus_text(server):
     assert 'tessera_http_requests_total{route="/v1/login",method="POST",status="200"} 1' in text
     assert 'route="unmatched"' in text and "/nope/at/all" not in text
     assert "tessera_http_request_duration_seconds_bucket" in text
+    assert "tessera_hashing_queue_depth" in text
+
+
+def test_refresh_metrics(server):
+    token = requests.post(server.url + "/v1/login", json={"username": "alice", "password": PASSWORD}, timeout=10).json()
+    refresh = lambda t: requests.post(server.url + "/oauth/token", data={"grant_type": "refresh_token", "client_id": "web",
+                                                                         "refresh_token": t}, timeout=10)
+    assert refresh(token["refresh_token"]).status_code == 200
+    assert refresh(token["refresh_token"]).status_code == 400  # reuse: the family dies
+    text = requests.get(server.url + "/metrics", timeout=10).text
+    assert 'tessera_refreshes_total{result="rotated"} 1' in text
+    assert "tessera_refresh_reuse_detected_total 1" in text
 
 
 def test_schemathesis_no_server_errors_no_schema_violations(tessera):
