@@ -101,6 +101,9 @@ public struct TesseraConfiguration: ConfigurationSection {
         for secret in ["keys.jwks", "database.password"] where fileValues.string(forKey: ConfigKey(secret), isSecret: true) != nil {
             throw InvalidConfiguration("\(secret) is a secret and is not read from \(path): set it in the environment (or keep keys in keys.file)")
         }
+        if let store = fileValues.string(forKey: "store"), URLComponents(string: store)?.password != nil {
+            throw InvalidConfiguration("store in \(path) carries a password: set TESSERA_DATABASE_PASSWORD instead")
+        }
         let variables = KeyMappingProvider(
             upstream: EnvironmentVariablesProvider(environmentVariables: environment, secretsSpecifier: .specific(secretVariables)),
             keyMapper: { $0.prepending(["tessera"]) })

@@ -113,3 +113,8 @@ def test_secrets_in_the_config_file_are_refused(tessera):
         assert result.returncode == 2, result.stderr
         assert f"{section}.{key} is a secret" in result.stderr
         assert "not-a-place-for-secrets" not in result.stderr
+    config = tessera.workdir / "store-password.json"
+    config.write_text(json.dumps({"store": "postgres://tessera:not-a-place-for-secrets@127.0.0.1:1/tessera"}))
+    result = tessera.run("user", "list", "--config", str(config))
+    assert result.returncode == 2 and "carries a password" in result.stderr
+    assert "not-a-place-for-secrets" not in result.stderr

@@ -22,7 +22,7 @@ public struct SessionService: Sendable {
         let policy = environment.policy
         let cookie = withCookie ? try OpaqueSecret.generate() : nil
         let session = Session(
-            id: Base64URL.encode(try SecureRandom.bytes(count: 32)), userID: user.id, clientID: client.id,
+            id: try Self.newSessionID(), userID: user.id, clientID: client.id,
             createdAt: now, lastSeenAt: now,
             idleExpiresAt: min(now + policy.sessionIdleTimeout, now + policy.sessionAbsoluteTimeout),
             absoluteExpiresAt: now + policy.sessionAbsoluteTimeout, revokedAt: nil, cookieHash: cookie?.storedHash)
@@ -31,6 +31,15 @@ public struct SessionService: Sendable {
             tx, family: Base64URL.encode(try SecureRandom.bytes(count: 16)), session: session,
             clientID: client.id, parent: nil, scope: scope, now: now)
         return Started(session: session, refreshToken: token, cookieSecret: cookie?.value)
+    }
+
+    /// A new session id: 256 random bits, base64url, never starting with "-" so that
+    /// `tessera session revoke ID` cannot read it as an option (one id in 64 would otherwise).
+    static func newSessionID() throws -> String {
+        while true {
+            let id = Base64URL.encode(try SecureRandom.bytes(count: 32))
+            if !id.hasPrefix("-") { return id }
+        }
     }
 
     /// A new refresh token in `family`, stored by its hash; it expires with its session at the latest.
