@@ -12,33 +12,22 @@ public struct Endpoints: Sendable {
     let errors: ErrorResponder
     let authenticator: Authenticator
 
-    /// Endpoint settings from configuration.
+    /// What the endpoints read from configuration: the issuer and audiences (top-level and
+    /// `token` keys) and the `http` section as it is, never copied field by field.
     public struct Settings: Sendable {
         /// Public base URL, equal to the token issuer (RFC 8414 §3).
         public var issuer: String
         /// Audiences `/v1/verify` accepts.
         public var verifyAudiences: Set<String>
-        /// Client used by `/v1/login` when the request names none.
-        public var loginClientID: String?
-        /// Whether `POST /v1/signup` is open (default off).
-        public var signupEnabled = false
-        /// Browser origins allowed besides the issuer's own, for cookie-authenticated changes.
-        public var trustedOrigins: Set<String> = []
+        /// The login client, signup switch and trusted browser origins.
+        public var http: HTTPConfiguration
         /// The Prometheus text for `GET /metrics`; nil leaves the route out.
         public var metricsText: (@Sendable () -> [UInt8])?
 
-        public init(issuer: String, verifyAudiences: Set<String>, loginClientID: String?) {
+        public init(issuer: String, verifyAudiences: Set<String>, http: HTTPConfiguration, metricsText: (@Sendable () -> [UInt8])?) {
             self.issuer = issuer
             self.verifyAudiences = verifyAudiences
-            self.loginClientID = loginClientID
-        }
-
-        /// The settings for `issuer`, accepting tokens for `verifyAudiences`, shaped by the `http`
-        /// configuration section.
-        public init(issuer: String, verifyAudiences: Set<String>, http: HTTPConfiguration, metricsText: (@Sendable () -> [UInt8])?) {
-            self.init(issuer: issuer, verifyAudiences: verifyAudiences, loginClientID: http.loginClientID)
-            signupEnabled = http.signupEnabled
-            trustedOrigins = http.corsOrigins
+            self.http = http
             self.metricsText = metricsText
         }
     }
@@ -50,7 +39,7 @@ public struct Endpoints: Sendable {
         errors = ErrorResponder(logger: logger)
         authenticator = Authenticator(
             tokens: tokens, audiences: settings.verifyAudiences, issuer: settings.issuer,
-            trustedOrigins: settings.trustedOrigins)
+            trustedOrigins: settings.http.corsOrigins)
     }
 
     /// Every route of the service.

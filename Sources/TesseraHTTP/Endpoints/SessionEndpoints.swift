@@ -40,7 +40,7 @@ extension Endpoints {
         let noClient = HTTPResponse.problem(
             .unauthorized, title: "Unauthorized",
             detail: "client_id must name a public client (http.login_client_id is the default)")
-        guard let clientID = body["client_id"]?.stringValue ?? settings.loginClientID else { return noClient }
+        guard let clientID = body["client_id"]?.stringValue ?? settings.http.loginClientID else { return noClient }
         let client: OAuthClient
         do {
             client = try await tokens.clients.authenticate(id: clientID, secret: nil)

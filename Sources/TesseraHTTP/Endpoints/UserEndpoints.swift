@@ -33,7 +33,7 @@ extension Endpoints {
     }
 
     private func signup(_ request: HTTPRequest) async throws -> HTTPResponse {
-        guard settings.signupEnabled else { return .problem(.notFound, title: "Not Found") }
+        guard settings.http.signupEnabled else { return .problem(.notFound, title: "Not Found") }
         return try await create(request)
     }
 
