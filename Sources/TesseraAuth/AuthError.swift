@@ -18,6 +18,8 @@ public struct AuthError: Error, Hashable, CustomStringConvertible {
         case notFound = "not_found"
         case conflict = "conflict"
         case invalidInput = "invalid_input"
+        /// An authenticated caller that may not do this (403).
+        case forbidden = "forbidden"
         case storeUnavailable = "store_unavailable"
     }
 

@@ -25,6 +25,8 @@ public struct AuthPolicy: Sendable {
     public var minimumPasswordLength = 8
     /// Login throttling.
     public var throttle = LoginThrottlePolicy()
+    /// Which scopes need which role.
+    public var scopes = ScopePolicy()
 
     /// A policy with the defaults and this issuer and default audience.
     public init(issuer: String, defaultAudiences: [String]) {
@@ -32,9 +34,10 @@ public struct AuthPolicy: Sendable {
         self.defaultAudiences = defaultAudiences
     }
 
-    /// The policy for tokens from `issuer` shaped by the `token` configuration section.
-    public init(issuer: String, token: TokenConfiguration) {
+    /// The policy for tokens from `issuer` shaped by the `token` and `auth` configuration sections.
+    public init(issuer: String, token: TokenConfiguration, authorization: AuthorizationConfiguration) {
         self.init(issuer: issuer, defaultAudiences: token.audiences)
+        scopes = authorization.scopes
         accessTokenTTL = Int64(token.ttlSeconds)
         accessTokenType = token.type
         leeway = token.leewaySeconds

@@ -85,6 +85,20 @@ public enum Migrations {
                     "CREATE UNIQUE INDEX sessions_by_cookie ON sessions (cookie_hash)",
                 ]
             ),
+            (
+                3,
+                [
+                    "ALTER TABLE users ADD COLUMN roles TEXT NOT NULL DEFAULT ''",
+                    "ALTER TABLE clients ADD COLUMN introspect BIGINT NOT NULL DEFAULT 0",
+                    "ALTER TABLE sessions ADD COLUMN scope TEXT NOT NULL DEFAULT ''",
+                    // A session's grant is its first refresh token's scope (later ones could only narrow).
+                    """
+                    UPDATE sessions SET scope = COALESCE(
+                        (SELECT r.scope FROM refresh_tokens r WHERE r.session_id = sessions.id ORDER BY r.issued_at, r.hash LIMIT 1), '')
+                    """,
+                    "CREATE INDEX sessions_by_client ON sessions (client_id)",
+                ]
+            ),
         ]
     }
 

@@ -22,26 +22,27 @@ public struct SQLAuthTransaction: AuthTransaction {
 
     // MARK: Users
 
-    private static let userColumns = "id, username, password_hash, status, created_at, updated_at, password_changed_at"
+    private static let userColumns = "id, username, password_hash, status, created_at, updated_at, password_changed_at, roles"
 
     private static func user(_ row: any SQLRow) throws -> User {
         guard let status = User.Status(rawValue: try row.requiredText(3)) else { throw SQLError.unexpectedValue("users.status") }
         return User(
             id: try row.requiredText(0), username: try row.requiredText(1), passwordHash: try row.requiredText(2), status: status,
-            createdAt: try row.requiredInteger(4), updatedAt: try row.requiredInteger(5), passwordChangedAt: try row.requiredInteger(6))
+            createdAt: try row.requiredInteger(4), updatedAt: try row.requiredInteger(5), passwordChangedAt: try row.requiredInteger(6),
+            roles: Set(list(try row.requiredText(7))))
     }
 
     public func insertUser(_ user: User) async throws {
         _ = try await run(
-            "INSERT INTO users (\(Self.userColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO users (\(Self.userColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             [
                 .text(user.id), .text(user.username), .text(user.passwordHash), .text(user.status.rawValue),
-                .integer(user.createdAt), .integer(user.updatedAt), .integer(user.passwordChangedAt),
+                .integer(user.createdAt), .integer(user.updatedAt), .integer(user.passwordChangedAt), .text(Self.roles(user)),
             ], conflict: "username")
     }
 
-    public func user(id: String) async throws -> User? {
-        try await run("SELECT \(Self.userColumns) FROM users WHERE id = $1", [.text(id)]).first.map(Self.user)
+    public func user(id: String, forUpdate: Bool) async throws -> User? {
+        try await run("SELECT \(Self.userColumns) FROM users WHERE id = $1\(forUpdate ? lock : "")", [.text(id)]).first.map(Self.user)
     }
 
     public func user(username: String) async throws -> User? {
@@ -58,13 +59,17 @@ public struct SQLAuthTransaction: AuthTransaction {
     public func updateUser(_ user: User) async throws {
         _ = try await run(
             """
-            UPDATE users SET username = $1, password_hash = $2, status = $3, updated_at = $4, password_changed_at = $5 WHERE id = $6
+            UPDATE users SET username = $1, password_hash = $2, status = $3, updated_at = $4, password_changed_at = $5, roles = $6
+            WHERE id = $7
             """,
             [
                 .text(user.username), .text(user.passwordHash), .text(user.status.rawValue), .integer(user.updatedAt),
-                .integer(user.passwordChangedAt), .text(user.id),
+                .integer(user.passwordChangedAt), .text(Self.roles(user)), .text(user.id),
             ], conflict: "username")
     }
+
+    /// Roles as stored: sorted, space-separated.
+    private static func roles(_ user: User) -> String { user.roles.sorted().joined(separator: " ") }
 
     public func deleteUser(id: String) async throws {
         _ = try await run("DELETE FROM users WHERE id = $1", [.text(id)])
@@ -72,7 +77,7 @@ public struct SQLAuthTransaction: AuthTransaction {
 
     // MARK: Clients
 
-    private static let clientColumns = "id, secret_hash, kind, grants, scopes, audiences, created_at"
+    private static let clientColumns = "id, secret_hash, kind, grants, scopes, audiences, created_at, introspect"
 
     private static func client(_ row: any SQLRow) throws -> OAuthClient {
         guard let kind = OAuthClient.Kind(rawValue: try row.requiredText(2)) else { throw SQLError.unexpectedValue("clients.kind") }
@@ -82,18 +87,19 @@ public struct SQLAuthTransaction: AuthTransaction {
         }
         return OAuthClient(
             id: try row.requiredText(0), secretHash: try row.text(1), kind: kind, grants: grants,
-            scopes: list(try row.requiredText(4)), audiences: list(try row.requiredText(5)), createdAt: try row.requiredInteger(6))
+            scopes: list(try row.requiredText(4)), audiences: list(try row.requiredText(5)), mayIntrospect: try row.requiredInteger(7) != 0,
+            createdAt: try row.requiredInteger(6))
     }
 
     private static func list(_ text: String) -> [String] { text.split(separator: " ").map(String.init) }
 
     public func insertClient(_ client: OAuthClient) async throws {
         _ = try await run(
-            "INSERT INTO clients (\(Self.clientColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO clients (\(Self.clientColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             [
                 .text(client.id), client.secretHash.map(SQLValue.text) ?? .null, .text(client.kind.rawValue),
                 .text(client.grants.map(\.rawValue).joined(separator: " ")), .text(client.scopes.joined(separator: " ")),
-                .text(client.audiences.joined(separator: " ")), .integer(client.createdAt),
+                .text(client.audiences.joined(separator: " ")), .integer(client.createdAt), .integer(client.mayIntrospect ? 1 : 0),
             ], conflict: "client_id")
     }
 
@@ -111,22 +117,24 @@ public struct SQLAuthTransaction: AuthTransaction {
 
     // MARK: Sessions
 
-    private static let sessionColumns = "id, user_id, client_id, created_at, last_seen_at, idle_expires_at, absolute_expires_at, revoked_at, cookie_hash"
+    private static let sessionColumns =
+        "id, user_id, client_id, created_at, last_seen_at, idle_expires_at, absolute_expires_at, revoked_at, cookie_hash, scope"
 
     private static func session(_ row: any SQLRow) throws -> Session {
         Session(
             id: try row.requiredText(0), userID: try row.requiredText(1), clientID: try row.requiredText(2),
             createdAt: try row.requiredInteger(3), lastSeenAt: try row.requiredInteger(4), idleExpiresAt: try row.requiredInteger(5),
-            absoluteExpiresAt: try row.requiredInteger(6), revokedAt: try row.integer(7), cookieHash: try row.text(8))
+            absoluteExpiresAt: try row.requiredInteger(6), revokedAt: try row.integer(7), cookieHash: try row.text(8),
+            scope: try row.requiredText(9))
     }
 
     public func insertSession(_ session: Session) async throws {
         _ = try await run(
-            "INSERT INTO sessions (\(Self.sessionColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO sessions (\(Self.sessionColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             [
                 .text(session.id), .text(session.userID), .text(session.clientID), .integer(session.createdAt), .integer(session.lastSeenAt),
                 .integer(session.idleExpiresAt), .integer(session.absoluteExpiresAt), session.revokedAt.map(SQLValue.integer) ?? .null,
-                session.cookieHash.map(SQLValue.text) ?? .null,
+                session.cookieHash.map(SQLValue.text) ?? .null, .text(session.scope),
             ])
     }
 
@@ -140,6 +148,10 @@ public struct SQLAuthTransaction: AuthTransaction {
 
     public func sessions(userID: String) async throws -> [Session] {
         try await run("SELECT \(Self.sessionColumns) FROM sessions WHERE user_id = $1 ORDER BY created_at DESC, id", [.text(userID)]).map(Self.session)
+    }
+
+    public func sessions(clientID: String) async throws -> [Session] {
+        try await run("SELECT \(Self.sessionColumns) FROM sessions WHERE client_id = $1 ORDER BY created_at DESC, id", [.text(clientID)]).map(Self.session)
     }
 
     public func updateSession(_ session: Session) async throws {

@@ -6,7 +6,7 @@ import TesseraAuth
 import TesseraHTTP
 
 /// The whole configuration of a Tessera process: its own top-level keys and the sections the
-/// modules own (`token`, `password`, `http`). Read in one order: flags, then `TESSERA_*`
+/// modules own (`token`, `password`, `auth`, `http`). Read in one order: flags, then `TESSERA_*`
 /// environment variables, then the JSON file, then each module's defaults.
 public struct TesseraConfiguration: ConfigurationSection {
     public static let section = ""
@@ -24,6 +24,7 @@ public struct TesseraConfiguration: ConfigurationSection {
     public static var allDefaults: [AbsoluteConfigKey: ConfigValue] {
         absoluteDefaults.merging(TokenConfiguration.absoluteDefaults) { a, _ in a }
             .merging(PasswordConfiguration.absoluteDefaults) { a, _ in a }
+            .merging(AuthorizationConfiguration.absoluteDefaults) { a, _ in a }
             .merging(HTTPConfiguration.absoluteDefaults) { a, _ in a }
     }
 
@@ -50,7 +51,11 @@ public struct TesseraConfiguration: ConfigurationSection {
     public var logLevel: Logger.Level
     public var token: TokenConfiguration
     public var password: PasswordConfiguration
+    public var authorization: AuthorizationConfiguration
     public var http: HTTPConfiguration
+
+    /// The token service's rules: issuer, `token` and `auth` sections.
+    public var authPolicy: AuthPolicy { AuthPolicy(issuer: issuer, token: token, authorization: authorization) }
 
     public init(reader: ConfigReader) throws {
         issuer = try reader.requiredString(forKey: "issuer")
@@ -68,6 +73,7 @@ public struct TesseraConfiguration: ConfigurationSection {
         self.logLevel = logLevel
         token = try TokenConfiguration(root: reader)
         password = try PasswordConfiguration(root: reader)
+        authorization = try AuthorizationConfiguration(root: reader)
         http = try HTTPConfiguration(root: reader)
         try InvalidConfiguration.require(!issuer.isEmpty, "issuer must not be empty")
         try InvalidConfiguration.require((1...60).contains(revocationPollSeconds), "revocation.poll_seconds must be 1-60")
@@ -100,6 +106,12 @@ public struct TesseraConfiguration: ConfigurationSection {
         let fileValues = ConfigReader(provider: file)
         for secret in ["keys.jwks", "database.password"] where fileValues.string(forKey: ConfigKey(secret), isSecret: true) != nil {
             throw InvalidConfiguration("\(secret) is a secret and is not read from \(path): set it in the environment (or keep keys in keys.file)")
+        }
+        if fileValues.stringArray(forKey: "auth.scope_roles") == nil, let data = FileManager.default.contents(atPath: path),
+            let auth = (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["auth"] as? [String: Any], auth["scope_roles"] != nil
+        {
+            // An object here would be read as nested keys and silently leave the default in force.
+            throw InvalidConfiguration(#"auth.scope_roles in \#(path) must be a list of "scope=role" strings"#)
         }
         if let store = fileValues.string(forKey: "store"), URLComponents(string: store)?.password != nil {
             throw InvalidConfiguration("store in \(path) carries a password: set TESSERA_DATABASE_PASSWORD instead")

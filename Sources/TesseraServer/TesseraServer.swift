@@ -34,7 +34,7 @@ public struct TesseraServer: Service {
         let ring = try configuration.ensureKeyRing(logger: logger, now: Int(clock.now))
         let opened = try await configuration.openStore(clock: clock)
         let tokens = TokenService(
-            store: opened.store, keyRing: ring, policy: AuthPolicy(issuer: configuration.issuer, token: configuration.token),
+            store: opened.store, keyRing: ring, policy: configuration.authPolicy,
             hasher: configuration.password.hasher, hashingPool: hashingPool, clock: clock)
         let accounts = AccountService(tokens: tokens)
         var metricsText: (@Sendable () -> [UInt8])?

@@ -17,7 +17,7 @@ func withServices<T: Sendable>(
             try await configuration.withStore(clock: .system) { store in
                 let ring = try needsKeys ? configuration.loadKeyRing() : ((try? configuration.loadKeyRing()) ?? JWTKeyRing(keys: []))
                 let tokens = TokenService(
-                    store: store, keyRing: ring, policy: AuthPolicy(issuer: configuration.issuer, token: configuration.token),
+                    store: store, keyRing: ring, policy: configuration.authPolicy,
                     hasher: configuration.password.hasher)
                 return try await body(tokens, AccountService(tokens: tokens), configuration)
             }
@@ -54,30 +54,60 @@ struct MigrateCommand: AsyncParsableCommand {
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user", abstract: "Manage user accounts.",
-        subcommands: [Add.self, List.self, Disable.self, Enable.self, Delete.self, SetPassword.self])
+        subcommands: [Add.self, List.self, Grant.self, Revoke.self, Disable.self, Enable.self, Delete.self, SetPassword.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a user; the password is read from stdin. Prints the user id.")
         @OptionGroup var config: ConfigOptions
         @Argument(help: "Username.") var name: String
+        @Option(help: "A role the user holds (e.g. admin, which tessera:admin needs); repeat for several.") var role: [String] = []
 
         func run() async throws {
             try await withServices(config) { _, accounts, configuration in
                 let password = try readNewPassword(configuration)
-                print(try await accounts.createUser(username: name, password: password).id)
+                print(try await accounts.createUser(username: name, password: password, roles: role).id)
+            }
+        }
+    }
+
+    struct Grant: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Give a user a role (nothing changes if they hold it).")
+        @OptionGroup var config: ConfigOptions
+        @Argument(help: "Username.") var name: String
+        @Argument(help: "Role.") var role: String
+
+        func run() async throws {
+            try await withServices(config) { _, accounts, _ in
+                try await accounts.update(userID: accounts.user(username: name).id, .init(roles: .grant(role)))
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Take a role from a user and end their sessions whose scope needed it (nothing changes if they lack it).")
+        @OptionGroup var config: ConfigOptions
+        @Argument(help: "Username.") var name: String
+        @Argument(help: "Role.") var role: String
+
+        func run() async throws {
+            try await withServices(config) { _, accounts, _ in
+                try await accounts.update(userID: accounts.user(username: name).id, .init(roles: .revoke(role)))
             }
         }
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List users: id, username, status.")
+        static let configuration = CommandConfiguration(abstract: "List users: id, username, status, roles (comma-separated).")
         @OptionGroup var config: ConfigOptions
         @Option(help: "Page size (1-500).") var limit = 100
         @Option(help: "Start after this username.") var after: String?
 
         func run() async throws {
             try await withServices(config) { _, accounts, _ in
-                for user in try await accounts.users(after: after, limit: limit) { print("\(user.id)\t\(user.username)\t\(user.status.rawValue)") }
+                for user in try await accounts.users(after: after, limit: limit) {
+                    print([user.id, user.username, user.status.rawValue, user.roles.sorted().joined(separator: ",")].joined(separator: "\t"))
+                }
             }
         }
     }
@@ -148,6 +178,7 @@ struct ClientCommand: AsyncParsableCommand {
         @Option(help: "Allowed grant: password, refresh_token, client_credentials; repeat for several.") var grant: [String] = []
         @Option(help: "Allowed scope; repeat for several.") var scope: [String] = []
         @Option(help: "Audience of its access tokens; repeat for several (default: token.audience).") var audience: [String] = []
+        @Flag(help: "May call /oauth/introspect (confidential clients only).") var introspect = false
 
         func run() async throws {
             let grants = try (grant.isEmpty ? (isPublic ? ["password", "refresh_token"] : ["client_credentials"]) : grant).map { name in
@@ -158,7 +189,8 @@ struct ClientCommand: AsyncParsableCommand {
             }
             try await withServices(config) { _, accounts, _ in
                 let created = try await accounts.createClient(
-                    id: id, kind: isPublic ? .public : .confidential, grants: grants, scopes: scope, audiences: audience)
+                    id: id, kind: isPublic ? .public : .confidential, grants: grants, scopes: scope, audiences: audience,
+                    mayIntrospect: introspect)
                 var output: JSONObject = ["client_id": .string(created.client.id)]
                 if let secret = created.secret { output["client_secret"] = .string(secret) }
                 print(output.serialized)
@@ -167,7 +199,8 @@ struct ClientCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List clients: id, kind, grants, scopes, audiences. Never secrets.")
+        static let configuration = CommandConfiguration(
+            abstract: "List clients: id, kind, grants, scopes, audiences, introspect (yes/no). Never secrets.")
         @OptionGroup var config: ConfigOptions
 
         func run() async throws {
@@ -176,7 +209,7 @@ struct ClientCommand: AsyncParsableCommand {
                     print(
                         [
                             client.id, client.kind.rawValue, client.grants.map(\.rawValue).joined(separator: ","),
-                            client.scopes.joined(separator: ","), client.audiences.joined(separator: ","),
+                            client.scopes.joined(separator: ","), client.audiences.joined(separator: ","), client.mayIntrospect ? "yes" : "no",
                         ].joined(separator: "\t"))
                 }
             }
@@ -184,7 +217,7 @@ struct ClientCommand: AsyncParsableCommand {
     }
 
     struct Remove: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove a client.")
+        static let configuration = CommandConfiguration(abstract: "Remove a client and end every session and refresh token issued to it.")
         @OptionGroup var config: ConfigOptions
         @Argument(help: "Client id.") var id: String
 

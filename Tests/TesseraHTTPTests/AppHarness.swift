@@ -56,11 +56,33 @@ struct AppHarness: Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    /// Standard fixtures: user alice, public client web, confidential client svc (secret returned).
-    func seed() async throws -> String {
+    /// The secrets of the confidential clients `seed()` registers.
+    struct Seed {
+        /// `svc`: client_credentials with `tessera:admin`, allowed to introspect.
+        let svc: String
+        /// `console`: the password and refresh grants for `read` and `tessera:admin`.
+        let console: String
+    }
+
+    /// Standard fixtures: user alice (no roles), user root (role admin), public client web
+    /// (`read`), confidential clients svc and console.
+    func seed() async throws -> Seed {
         _ = try await accounts.createUser(username: "alice", password: Self.password)
-        _ = try await accounts.createClient(id: "web", kind: .public, grants: [.password, .refreshToken], scopes: ["read", "tessera:admin"], audiences: [])
-        return try await accounts.createClient(id: "svc", kind: .confidential, grants: [.clientCredentials], scopes: ["tessera:admin"], audiences: []).secret!
+        _ = try await accounts.createUser(username: "root", password: Self.password, roles: ["admin"])
+        _ = try await accounts.createClient(id: "web", kind: .public, grants: [.password, .refreshToken], scopes: ["read"], audiences: [])
+        let console = try await accounts.createClient(
+            id: "console", kind: .confidential, grants: [.password, .refreshToken], scopes: ["read", "tessera:admin"], audiences: [])
+        let svc = try await accounts.createClient(
+            id: "svc", kind: .confidential, grants: [.clientCredentials], scopes: ["tessera:admin"], audiences: [], mayIntrospect: true)
+        return Seed(svc: svc.secret!, console: console.secret!)
+    }
+
+    /// The token endpoint's answer to `username`'s password grant through the console client.
+    func consoleLogin(_ seed: Seed, username: String = "root", scope: String? = nil) async -> HTTPResponse {
+        await form(
+            "/oauth/token",
+            "grant_type=password&client_id=console&client_secret=\(seed.console)&username=\(username)&password=correct+horse+battery+staple"
+                + (scope.map { "&scope=\($0)" } ?? ""))
     }
 
     func send(_ method: HTTPMethod, _ uri: String, headers: [(String, String)] = [], body: String = "", ip: String = "192.0.2.10") async -> HTTPResponse {

@@ -132,6 +132,10 @@ struct ConfigurationTests {
         ("password.scrypt_p", 2, { $0.password.hasher.scrypt.p == 2 }),
         ("password.pbkdf2_rounds", 700_000, { $0.password.hasher.pbkdf2Rounds == 700_000 }),
         ("password.max_bytes", 512, { $0.password.hasher.maximumPasswordBytes == 512 }),
+        (
+            "auth.scope_roles", .init(.stringArray(["tessera:admin=root", "billing:write=billing"]), isSecret: false),
+            { $0.authorization.scopes.requiredRoles == ["tessera:admin": "root", "billing:write": "billing"] }
+        ),
         ("store", "postgres://tessera@db/tessera", { $0.store == "postgres://tessera@db/tessera" }),
         ("http.hosts", .init(.stringArray(["::1"]), isSecret: false), { $0.http.server.hosts == ["::1"] }),
         ("http.port", 9090, { $0.http.server.port == 9090 }),
@@ -161,5 +165,15 @@ struct ConfigurationTests {
     func wrongType() {
         #expect(throws: (any Error).self) { try TesseraConfiguration(values: ["token.leeway_seconds": "sixty"]) }
         #expect(throws: InvalidConfiguration.self) { try TesseraConfiguration(values: ["token.leeway_seconds": 301]) }
+    }
+
+    @Test("auth.scope_roles entries are scope=role, each scope once", arguments: ["admin", "tessera:admin=", "=admin", "a b=admin", "x=Admin", "x=a=b"])
+    func malformedScopeRoles(_ entry: String) {
+        #expect(throws: InvalidConfiguration.self) {
+            try TesseraConfiguration(values: ["auth.scope_roles": .init(.stringArray([entry]), isSecret: false)])
+        }
+        #expect(throws: InvalidConfiguration.self) {
+            try TesseraConfiguration(values: ["auth.scope_roles": .init(.stringArray(["x=a", "x=b"]), isSecret: false)])
+        }
     }
 }

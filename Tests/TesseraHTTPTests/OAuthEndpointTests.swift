@@ -112,10 +112,10 @@ struct OAuthEndpointTests {
         }
     }
 
-    @Test("client authentication: Basic or body, never both; a failed Basic login gets 401 with a Basic challenge")
+    @Test("client authentication: Basic or body, never both; every failed client authentication is 401 with a Basic challenge")
     func clientAuthentication() async throws {
         try await withApp { h in
-            let secret = try await h.seed()
+            let secret = try await h.seed().svc
             let basic = "Basic " + Data("svc:\(secret)".utf8).base64EncodedString()
             let ok = await h.form("/oauth/token", "grant_type=client_credentials", headers: [("Authorization", basic)])
             #expect(ok.status == .ok && ok.jsonBody?["refresh_token"] == nil)
@@ -127,10 +127,10 @@ struct OAuthEndpointTests {
                 "/oauth/token", "grant_type=client_credentials", headers: [("Authorization", "Basic " + Data("svc:nope".utf8).base64EncodedString())])
             #expect(wrong.status == .unauthorized && wrong.jsonBody?["error"] == .string("invalid_client"))
             #expect(wrong.headers.first(name: "WWW-Authenticate")?.hasPrefix("Basic") == true)
-            // Without Basic, a failed client authentication has no Basic challenge (RFC 6749 §5.2).
+            // Without Basic too: every 401 carries a challenge (RFC 9110 §15.5.2).
             let wrongInBody = await h.form("/oauth/token", "grant_type=client_credentials&client_id=svc&client_secret=nope")
             #expect(wrongInBody.status == .unauthorized && wrongInBody.jsonBody?["error"] == .string("invalid_client"))
-            #expect(wrongInBody.headers.first(name: "WWW-Authenticate") == nil)
+            #expect(wrongInBody.headers.first(name: "WWW-Authenticate")?.hasPrefix("Basic") == true)
             // Both parts of Basic credentials are form-urlencoded before base64 (RFC 6749 §2.3.1).
             let encodedSecret = "%" + String(format: "%02X", secret.utf8.first!) + secret.dropFirst()
             let encoded = "Basic " + Data("%73vc:\(encodedSecret)".utf8).base64EncodedString()
@@ -164,14 +164,21 @@ struct OAuthEndpointTests {
         }
     }
 
-    @Test("introspection needs a confidential client; active with claims, or just active:false")
+    @Test("introspection needs a confidential client registered for it (RFC 7662 §2.1); active with claims, or just active:false")
     func introspect() async throws {
         try await withApp { h in
-            let secret = try await h.seed()
+            let seed = try await h.seed()
+            let secret = seed.svc
             let login = try await h.passwordLogin()
             let token = login["access_token"]!.stringValue!
             let publicClient = await h.form("/oauth/introspect", "client_id=web&token=\(token)")
             #expect(publicClient.status == .unauthorized && publicClient.jsonBody?["error"] == .string("invalid_client"))
+            #expect(publicClient.headers.first(name: "WWW-Authenticate")?.hasPrefix("Basic") == true)
+            // A confidential client without the permission learns nothing about the token.
+            let notAllowed = await h.form("/oauth/introspect", "client_id=console&client_secret=\(seed.console)&token=\(token)")
+            #expect(
+                notAllowed.status == .forbidden
+                    && notAllowed.jsonBody == ["error": .string("unauthorized_client"), "error_description": .string("the client is not allowed to do this")])
             let active = await h.form("/oauth/introspect", "client_id=svc&client_secret=\(secret)&token=\(token)")
             #expect(active.jsonBody?["active"] == .bool(true) && active.jsonBody?["client_id"] == .string("web"))
             #expect(active.headers["Cache-Control"] == ["no-store"])

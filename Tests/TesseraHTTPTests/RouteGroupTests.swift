@@ -16,7 +16,7 @@ struct RouteGroupTests {
     @Test("admin routes: no credentials → bare 401 challenge; a token without the scope → 403 insufficient_scope; a session cookie → 401")
     func adminGroupRefusesNonAdmins() async throws {
         try await withApp { h in
-            _ = try await h.seed()
+            let seed = try await h.seed()
             let reader = try #require(try await h.passwordLogin(scope: "read")["access_token"]?.stringValue)
             let cookie = try await CookieSessionTests.cookieLogin(h).secret
             let body = #"{"username":"mallory","password":"long enough password"}"#
@@ -37,7 +37,7 @@ struct RouteGroupTests {
                 #expect(viaCookie.status == .unauthorized, "\(method) \(path)")
             }
             // Nothing was created or changed by any refused call.
-            let admin = try #require(try await h.passwordLogin(scope: "tessera:admin")["access_token"]?.stringValue)
+            let admin = try #require(await h.consoleLogin(seed).jsonBody?["access_token"]?.stringValue)
             let list = await h.send(.GET, "/v1/users", headers: [("Authorization", "Bearer \(admin)")])
             #expect(list.status == .ok && !list.text.contains("mallory"))
         }
@@ -46,7 +46,7 @@ struct RouteGroupTests {
     @Test("session routes: a client_credentials token has no user session → 401 invalid_token")
     func sessionGroupNeedsAUserSession() async throws {
         try await withApp { h in
-            let secret = try await h.seed()
+            let secret = try await h.seed().svc
             let issued = await h.form("/oauth/token", "grant_type=client_credentials&client_id=svc&client_secret=\(secret)")
             let token = try #require(issued.jsonBody?["access_token"]?.stringValue)
             for (method, path) in [(HTTPMethod.GET, "/v1/me"), (.POST, "/v1/logout"), (.POST, "/v1/logout/all")] {

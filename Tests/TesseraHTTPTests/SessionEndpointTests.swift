@@ -69,7 +69,7 @@ struct SessionEndpointTests {
     @Test("user administration needs tessera:admin; 201 + Location, 409, 404, 422, 204")
     func users() async throws {
         try await withApp { h in
-            let secret = try await h.seed()
+            let secret = try await h.seed().svc
             let plain = try await h.passwordLogin(scope: "read")["access_token"]!.stringValue!
             let forbidden = await h.send(.GET, "/v1/users", headers: [("Authorization", "Bearer \(plain)")])
             #expect(forbidden.status == .forbidden && forbidden.headers.first(name: "WWW-Authenticate")?.contains("insufficient_scope") == true)

@@ -1,22 +1,7 @@
 import Foundation
 import TesseraJWT
+import TesseraTestSupport
 import Testing
-
-/// A small deterministic generator (SplitMix64) so property failures reproduce.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
-/// The seed of every property here: `TESSERA_PROPERTY_SEED` when set (to reproduce or to explore),
-/// else 7. Failures name it.
-let propertySeed = ProcessInfo.processInfo.environment["TESSERA_PROPERTY_SEED"].flatMap(UInt64.init) ?? 7
 
 /// Claim names: often random text, sometimes a registered name (so the guards that keep them out
 /// of the round trip are exercised).

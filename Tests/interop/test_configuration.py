@@ -61,6 +61,7 @@ def test_every_key_reaches_serve_or_the_cli(tessera):
         "password.scrypt_r": "4",
         "password.scrypt_p": "2",
         "password.max_bytes": "32",
+        "auth.scope_roles": "tessera:admin=root,billing:write=billing",
         "http.hosts": host,
         "http.port": str(port),
         "http.threads": "5",
@@ -84,6 +85,10 @@ def test_every_key_reaches_serve_or_the_cli(tessera):
     assert tessera.run("user", "add", "toolong", stdin="x" * 33 + "\n", env=env).returncode == 2
     assert tessera.run("user", "add", "alice", stdin=PASSWORD + "\n", env=env).returncode == 0
     assert tessera.run("client", "add", "web", "--public", "--scope", "read", env=env).returncode == 0
+    # auth.scope_roles: billing:write is restricted (a public client cannot carry it), tessera:admin needs role root.
+    assert tessera.run("client", "add", "ui", "--public", "--scope", "billing:write", env=env).returncode == 2
+    assert tessera.run("user", "add", "rooty", "--role", "root", stdin=PASSWORD + "\n", env=env).returncode == 0
+    console = json.loads(tessera.run("client", "add", "console", "--grant", "password", "--scope", "tessera:admin", env=env).stdout)
     # store: the SQLite file is where the key says.
     assert (workdir / "state" / "tessera.sqlite").exists()
 
@@ -134,6 +139,11 @@ def test_every_key_reaches_serve_or_the_cli(tessera):
         assert minted.returncode == 0, minted.stderr
         assert jwt.decode(minted.stdout.strip(), secret, algorithms=["HS256"], audience="aud-a", issuer=issuer)["client_id"] == "ops-cli"
         assert verify(minted.stdout.strip()) == 200
+        # auth.scope_roles: the holder of role root receives tessera:admin, alice does not.
+        for user, granted in (("rooty", "tessera:admin"), ("alice", "")):
+            answer = requests.post(f"{issuer}/oauth/token", auth=(console["client_id"], console["client_secret"]),
+                                   data={"grant_type": "password", "username": user, "password": PASSWORD}, timeout=30)
+            assert answer.json()["scope"] == granted, answer.text
         # http.cors_origins: the listed origin is allowed, another is not.
         allowed = requests.get(f"{issuer}/healthz", headers={"Origin": "https://app.example"}, timeout=10)
         assert allowed.headers.get("Access-Control-Allow-Origin") == "https://app.example"

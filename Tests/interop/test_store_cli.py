@@ -43,7 +43,7 @@ def test_user_lifecycle(tessera, store):
     assert cli("user", "add", "bob", stdin="").returncode == 2
     assert cli("user", "add", "bob", stdin="short\n").returncode == 2
     listing = cli("user", "list").stdout.splitlines()
-    assert listing == [f"{user_id}\talice\tactive"]
+    assert listing == [f"{user_id}\talice\tactive\t"]
     assert cli("user", "disable", "ALICE").returncode == 0
     assert cli("user", "list").stdout.strip().endswith("disabled")
     assert cli("user", "enable", "alice").returncode == 0
@@ -63,7 +63,7 @@ def test_clients(tessera, store):
     public = json.loads(cli("client", "add", "spa", "--public").stdout)
     assert public == {"client_id": "spa"}
     listing = cli("client", "list").stdout
-    assert "billing\tconfidential\tclient_credentials\tinvoices:read\tbilling-api" in listing
+    assert "billing\tconfidential\tclient_credentials\tinvoices:read\tbilling-api\tno" in listing
     assert body["client_secret"] not in listing
     assert cli("client", "add", "billing").returncode == 1
     assert cli("client", "add", "x", "--grant", "implicit").returncode == 2
@@ -112,7 +112,104 @@ def test_set_password_changes_what_logs_in(tessera, store):
         assert server.stop() == 0
 
 
+def test_roles_the_first_administrator_and_the_introspection_permission(tessera, store):
+    """The README's way to the first administrator, and the escalation the roles close, through
+    the real binary: a public client with tessera:admin is refused, a user without the role never
+    gets the scope, revoking the role refuses the old token at once, only --introspect clients
+    may introspect, and removing a client ends what it holds."""
+    cli = lambda *a, **k: tessera.run(*a, "--store", store, env=FAST, **k)
+    hole = cli("client", "add", "admin-ui", "--public", "--scope", "tessera:admin")
+    assert hole.returncode == 2 and hole.stderr.count("\n") == 1 and "restricted scope tessera:admin" in hole.stderr
+    assert cli("client", "add", "spa", "--public", "--introspect").returncode == 2
+    assert cli("user", "add", "root", "--role", "admin", stdin="the root password\n").returncode == 0
+    assert cli("user", "add", "mallory", stdin="mallory's password\n").returncode == 0
+    assert cli("user", "add", "eve", "--role", "Admin", stdin="eve's long password\n").returncode == 2
+    console = json.loads(cli("client", "add", "console", "--grant", "password", "--grant", "refresh_token",
+                             "--scope", "read", "--scope", "tessera:admin").stdout)
+    gateway = json.loads(cli("client", "add", "gateway", "--introspect").stdout)
+    assert "gateway\tconfidential\tclient_credentials\t\t\tyes" in cli("client", "list").stdout
+    listing = {line.split("\t")[1]: line.split("\t")[3] for line in cli("user", "list").stdout.splitlines()}
+    assert listing == {"root": "admin", "mallory": ""}
+    server = Server(tessera.binary, tessera.workdir, {**tessera.env, **FAST}, store=store)
+    try:
+        def password_grant(username, password, scope=None):
+            data = {"grant_type": "password", "username": username, "password": password}
+            if scope:
+                data["scope"] = scope
+            return requests.post(server.url + "/oauth/token", auth=(console["client_id"], console["client_secret"]), data=data, timeout=30)
+
+        for scope in (None, "tessera:admin"):
+            mallory = password_grant("mallory", "mallory's password", scope)
+            assert mallory.status_code == 200 and "tessera:admin" not in mallory.json()["scope"]
+            users = requests.get(server.url + "/v1/users", headers={"Authorization": "Bearer " + mallory.json()["access_token"]}, timeout=10)
+            assert users.status_code == 403 and "insufficient_scope" in users.headers["WWW-Authenticate"]
+        root = password_grant("root", "the root password").json()
+        assert root["scope"] == "read tessera:admin"
+        admin = {"Authorization": "Bearer " + root["access_token"]}
+        users = requests.get(server.url + "/v1/users", headers=admin, timeout=10)
+        assert users.status_code == 200
+        assert {u["username"]: u["roles"] for u in users.json()["users"]} == {"mallory": [], "root": ["admin"]}
+
+        introspect = lambda auth: requests.post(server.url + "/oauth/introspect", auth=auth, data={"token": root["access_token"]}, timeout=10)
+        allowed = introspect((gateway["client_id"], gateway["client_secret"]))
+        assert allowed.status_code == 200 and allowed.json()["active"] is True and allowed.json()["sub"]
+        refused = introspect((console["client_id"], console["client_secret"]))
+        assert refused.status_code == 403 and refused.json()["error"] == "unauthorized_client" and "active" not in refused.json()
+
+        # The CLI takes the role away while the server runs: the old token is refused at once.
+        assert cli("user", "revoke", "root", "admin").returncode == 0
+        assert requests.get(server.url + "/v1/users", headers=admin, timeout=10).status_code == 401
+        assert cli("user", "revoke", "root", "admin").returncode == 0
+        assert cli("user", "grant", "nobody", "admin").returncode == 1
+        assert cli("user", "grant", "root", "Admin").returncode == 2
+        assert password_grant("root", "the root password").json()["scope"] == "read"
+        assert cli("user", "grant", "root", "admin").returncode == 0
+        again = password_grant("root", "the root password").json()
+        assert again["scope"] == "read tessera:admin"
+
+        # Removing the client ends its sessions; adding it again revives nothing.
+        assert cli("client", "remove", "console").returncode == 0
+        console = json.loads(cli("client", "add", "console", "--grant", "password", "--grant", "refresh_token").stdout)
+        refreshed = requests.post(server.url + "/oauth/token", auth=(console["client_id"], console["client_secret"]),
+                                  data={"grant_type": "refresh_token", "refresh_token": again["refresh_token"]}, timeout=10)
+        assert refreshed.status_code == 400 and refreshed.json()["error"] == "invalid_grant"
+    finally:
+        assert server.stop() == 0
+
+
 def test_unreachable_or_bad_store_is_exit_2(tessera):
     assert tessera.run("user", "list", "--store", "postgres://nobody@127.0.0.1:1/none").returncode == 2
     assert tessera.run("user", "list", "--store", "mysql://x").returncode == 2
     assert tessera.run("user", "list", "--store", "sqlite:").returncode == 2
+
+
+def test_migration_3_keeps_a_v2_database_and_backfills_session_scopes(tessera):
+    """A database at schema 2 (before roles) upgrades in place: each session's grant is its first
+    refresh token's scope, users hold no roles and no client may introspect until registered."""
+    import sqlite3
+    path = tessera.workdir / "data" / "old.db"
+    store = f"sqlite:{path}"
+    assert tessera.run("migrate", "--store", store).returncode == 0
+    db = sqlite3.connect(path)
+    # Back to schema 2: what version 3 added goes away.
+    db.executescript("""
+        DROP INDEX sessions_by_client;
+        ALTER TABLE users DROP COLUMN roles;
+        ALTER TABLE clients DROP COLUMN introspect;
+        ALTER TABLE sessions DROP COLUMN scope;
+        DELETE FROM schema_migrations WHERE version = 3;
+        INSERT INTO users VALUES ('u1', 'old', '$scrypt$x', 'active', 1, 1, 1);
+        INSERT INTO clients VALUES ('gw', 'h', 'confidential', 'client_credentials', '', '', 1);
+        INSERT INTO sessions VALUES ('s1', 'u1', 'web', 1, 1, 9999999999, 9999999999, NULL, NULL);
+        INSERT INTO refresh_tokens VALUES ('h1', 'f', 's1', 'web', NULL, 'read write', 10, 99, 20, NULL);
+        INSERT INTO refresh_tokens VALUES ('h2', 'f', 's1', 'web', 'h1', 'read', 20, 99, NULL, NULL);
+    """)
+    db.commit()
+    db.close()
+    assert tessera.run("migrate", "--store", store).returncode == 0
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT scope FROM sessions WHERE id = 's1'").fetchone() == ("read write",)
+    assert db.execute("SELECT roles FROM users WHERE id = 'u1'").fetchone() == ("",)
+    assert db.execute("SELECT introspect FROM clients WHERE id = 'gw'").fetchone() == (0,)
+    assert [v for (v,) in db.execute("SELECT version FROM schema_migrations ORDER BY version")] == [1, 2, 3]
+    db.close()

@@ -16,6 +16,8 @@ public struct AuditEvent: Sendable, Hashable, Codable {
         case userEnabled = "user.enabled"
         case userDeleted = "user.deleted"
         case passwordChanged = "user.password_changed"
+        case roleGranted = "user.role_granted"
+        case roleRevoked = "user.role_revoked"
         case clientCreated = "client.created"
         case clientRemoved = "client.removed"
     }

@@ -24,16 +24,22 @@ public struct OAuthClient: Sendable, Hashable, Codable {
     public var scopes: [String]
     /// Audiences its access tokens are issued for.
     public var audiences: [String]
+    /// Whether it may call the introspection endpoint (RFC 7662 §2.1); confidential clients only.
+    public var mayIntrospect: Bool
     public var createdAt: Int64
 
     /// A client record as stored.
-    public init(id: String, secretHash: String?, kind: Kind, grants: [GrantType], scopes: [String], audiences: [String], createdAt: Int64) {
+    public init(
+        id: String, secretHash: String?, kind: Kind, grants: [GrantType], scopes: [String], audiences: [String], mayIntrospect: Bool = false,
+        createdAt: Int64
+    ) {
         self.id = id
         self.secretHash = secretHash
         self.kind = kind
         self.grants = grants
         self.scopes = scopes
         self.audiences = audiences
+        self.mayIntrospect = mayIntrospect
         self.createdAt = createdAt
     }
 }

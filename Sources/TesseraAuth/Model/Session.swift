@@ -14,11 +14,14 @@ public struct Session: Sendable, Hashable, Codable {
     public var revokedAt: Int64?
     /// SHA-256 (hex) of the browser cookie secret, for sessions started with a cookie.
     public var cookieHash: String?
+    /// The scope granted at login, space-separated: what every refresh of the session may
+    /// issue at most, and what a change of the user's roles is checked against.
+    public var scope: String
 
     /// A session record as stored.
     public init(
         id: String, userID: String, clientID: String, createdAt: Int64, lastSeenAt: Int64, idleExpiresAt: Int64, absoluteExpiresAt: Int64,
-        revokedAt: Int64?, cookieHash: String? = nil
+        revokedAt: Int64?, cookieHash: String? = nil, scope: String = ""
     ) {
         self.id = id
         self.userID = userID
@@ -29,6 +32,7 @@ public struct Session: Sendable, Hashable, Codable {
         self.absoluteExpiresAt = absoluteExpiresAt
         self.revokedAt = revokedAt
         self.cookieHash = cookieHash
+        self.scope = scope
     }
 
     /// Whether the session can still be used at `now`.

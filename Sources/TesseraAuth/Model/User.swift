@@ -16,9 +16,14 @@ public struct User: Sendable, Hashable, Codable {
     public var createdAt: Int64
     public var updatedAt: Int64
     public var passwordChangedAt: Int64
+    /// Role names (`Role.validated`); restricted scopes are issued only to holders of their role.
+    public var roles: Set<String>
 
     /// A user record as stored.
-    public init(id: String, username: String, passwordHash: String, status: Status, createdAt: Int64, updatedAt: Int64, passwordChangedAt: Int64) {
+    public init(
+        id: String, username: String, passwordHash: String, status: Status, createdAt: Int64, updatedAt: Int64, passwordChangedAt: Int64,
+        roles: Set<String> = []
+    ) {
         self.id = id
         self.username = username
         self.passwordHash = passwordHash
@@ -26,5 +31,6 @@ public struct User: Sendable, Hashable, Codable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.passwordChangedAt = passwordChangedAt
+        self.roles = roles
     }
 }

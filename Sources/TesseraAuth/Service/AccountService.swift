@@ -23,18 +23,22 @@ public struct AccountService: Sendable {
 
     // MARK: Users
 
-    /// Creates an active user; `conflict` when the canonical username is taken.
-    public func createUser(username raw: String, password: String, actorIP: String? = nil) async throws -> User {
+    /// Creates an active user holding `roles`; `conflict` when the canonical username is taken.
+    public func createUser(username raw: String, password: String, roles: [String] = [], actorIP: String? = nil) async throws -> User {
         let username = try Username.canonical(raw)
+        let roles = Set(try roles.map(Role.validated))
         try rules.check(password)
         let hash = try await environment.hash(password)
         let now = self.now
         let user = User(
             id: UUID().uuidString.lowercased(), username: username, passwordHash: hash, status: .active,
-            createdAt: now, updatedAt: now, passwordChangedAt: now)
+            createdAt: now, updatedAt: now, passwordChangedAt: now, roles: roles)
         try await store.transaction { tx in
             try await tx.insertUser(user)
             try await tx.insertAuditEvent(AuditEvent(at: now, kind: .userCreated, userID: user.id, ip: actorIP, detail: "username \(username)"))
+            for role in roles.sorted() {
+                try await tx.insertAuditEvent(AuditEvent(at: now, kind: .roleGranted, userID: user.id, ip: actorIP, detail: "role \(role)"))
+            }
         }
         return user
     }
@@ -58,35 +62,100 @@ public struct AccountService: Sendable {
         return try await store.transaction { try await $0.users(after: cursor, limit: limit) }
     }
 
-    /// Renames a user; `conflict` when the new username is taken.
-    public func rename(userID: String, to raw: String) async throws -> User {
-        let username = try Username.canonical(raw)
+    /// A change to a user's roles, applied to the roles the user holds when the change commits.
+    public enum RoleChange: Sendable, Equatable {
+        /// Exactly these roles.
+        case replace([String])
+        case grant(String)
+        case revoke(String)
+    }
+
+    /// Changes to one user, applied together by `update` or not at all.
+    public struct UserChanges: Sendable {
+        public var username: String?
+        public var status: User.Status?
+        public var password: String?
+        public var roles: RoleChange?
+        /// With a new password, the session that survives it (the caller's own).
+        public var keepSession: String?
+
+        public init(username: String? = nil, status: User.Status? = nil, password: String? = nil, roles: RoleChange? = nil, keepSession: String? = nil) {
+            self.username = username
+            self.status = status
+            self.password = password
+            self.roles = roles
+            self.keepSession = keepSession
+        }
+    }
+
+    /// Applies `changes` to a user in one transaction. Every field is checked before anything is
+    /// written, and a failure on any (a taken username, a bad role) leaves the user as it was.
+    /// Disabling ends every session, a new password every other session, and any change ends
+    /// the sessions whose granted scope the user's roles no longer permit. Each change is
+    /// audited; a change that changes nothing writes nothing.
+    @discardableResult
+    public func update(userID: String, _ changes: UserChanges, actorIP: String? = nil) async throws -> User {
+        let username = try changes.username.map(Username.canonical)
+        let roleChange = try changes.roles.map(Self.validated)
+        if let password = changes.password { try rules.check(password) }
+        let newHash: String? = if let password = changes.password { try await environment.hash(password) } else { nil }
         let now = self.now
-        return try await store.transaction { tx in
-            guard var user = try await tx.user(id: userID) else { throw AuthError.notFound("no such user") }
-            if let other = try await tx.user(username: username), other.id != userID { throw AuthError.conflict("username", "username taken") }
-            user.username = username
+        let scopes = environment.policy.scopes
+        let (user, ended) = try await store.transaction { tx in
+            guard let before = try await tx.user(id: userID, forUpdate: true) else { throw AuthError.notFound("no such user") }
+            var user = before
+            var events: [(AuditEvent.Kind, String)] = []
+            if let username, username != user.username {
+                if try await tx.user(username: username) != nil { throw AuthError.conflict("username", "username taken") }
+                user.username = username
+                events.append((.userUpdated, "renamed to \(username)"))
+            }
+            if let status = changes.status, status != user.status {
+                user.status = status
+                events.append((status == .disabled ? .userDisabled : .userEnabled, ""))
+            }
+            if let roleChange {
+                let roles = Self.applying(roleChange, to: user.roles)
+                events += roles.subtracting(user.roles).sorted().map { (.roleGranted, "role \($0)") }
+                events += user.roles.subtracting(roles).sorted().map { (.roleRevoked, "role \($0)") }
+                user.roles = roles
+            }
+            if let newHash {
+                user.passwordHash = newHash
+                user.passwordChangedAt = now
+            }
+            guard user != before else { return (user, [RevokedSession]()) }
             user.updatedAt = now
             try await tx.updateUser(user)
-            try await tx.insertAuditEvent(AuditEvent(at: now, kind: .userUpdated, userID: userID, detail: "renamed to \(username)"))
-            return user
+            let ending = try await tx.sessions(userID: userID).filter { session in
+                user.status == .disabled || (newHash != nil && session.id != changes.keepSession)
+                    || session.scope.split(separator: " ").contains { !scopes.permits(String($0), roles: user.roles) }
+            }
+            let ended = try await sessions.end(tx, ending, at: now)
+            if newHash != nil { events.append((.passwordChanged, "")) }
+            for (kind, detail) in events {
+                let text = ended.isEmpty ? detail : [detail, "\(ended.count) sessions revoked"].filter { !$0.isEmpty }.joined(separator: "; ")
+                try await tx.insertAuditEvent(AuditEvent(at: now, kind: kind, userID: userID, ip: actorIP, detail: text))
+            }
+            return (user, ended)
         }
+        sessions.forget(ended)
+        return user
+    }
+
+    /// Renames a user; `conflict` when the new username is taken.
+    public func rename(userID: String, to username: String) async throws -> User {
+        try await update(userID: userID, UserChanges(username: username))
     }
 
     /// Disables (and ends every session of) or re-enables a user.
     public func setStatus(userID: String, _ status: User.Status) async throws -> User {
-        let now = self.now
-        let (user, revoked) = try await store.transaction { tx in
-            guard var user = try await tx.user(id: userID) else { throw AuthError.notFound("no such user") }
-            user.status = status
-            user.updatedAt = now
-            try await tx.updateUser(user)
-            let revoked = status == .disabled ? try await sessions.revokeAll(tx, userID: userID, except: nil, at: now) : []
-            try await tx.insertAuditEvent(AuditEvent(at: now, kind: status == .disabled ? .userDisabled : .userEnabled, userID: userID))
-            return (user, revoked)
-        }
-        sessions.forget(revoked)
-        return user
+        try await update(userID: userID, UserChanges(status: status))
+    }
+
+    /// Sets a new password and ends every other session (`keepSession`, if given, survives).
+    public func setPassword(userID: String, password: String, keepSession: String? = nil) async throws {
+        try await update(userID: userID, UserChanges(password: password, keepSession: keepSession))
     }
 
     /// Deletes a user after revoking every session.
@@ -102,22 +171,20 @@ public struct AccountService: Sendable {
         sessions.forget(revoked)
     }
 
-    /// Sets a new password and ends every other session (`keepSession`, if given, survives).
-    public func setPassword(userID: String, password: String, keepSession: String? = nil) async throws {
-        try rules.check(password)
-        let hash = try await environment.hash(password)
-        let now = self.now
-        let revoked = try await store.transaction { tx in
-            guard var user = try await tx.user(id: userID) else { throw AuthError.notFound("no such user") }
-            user.passwordHash = hash
-            user.passwordChangedAt = now
-            user.updatedAt = now
-            try await tx.updateUser(user)
-            let revoked = try await sessions.revokeAll(tx, userID: userID, except: keepSession, at: now)
-            try await tx.insertAuditEvent(AuditEvent(at: now, kind: .passwordChanged, userID: userID, detail: "\(revoked.count) other sessions revoked"))
-            return revoked
+    private static func validated(_ change: RoleChange) throws -> RoleChange {
+        switch change {
+        case let .replace(roles): .replace(try roles.map(Role.validated))
+        case let .grant(role): .grant(try Role.validated(role))
+        case let .revoke(role): .revoke(try Role.validated(role))
         }
-        sessions.forget(revoked)
+    }
+
+    private static func applying(_ change: RoleChange, to roles: Set<String>) -> Set<String> {
+        switch change {
+        case let .replace(new): Set(new)
+        case let .grant(role): roles.union([role])
+        case let .revoke(role): roles.subtracting([role])
+        }
     }
 
     // MARK: Clients
@@ -128,8 +195,12 @@ public struct AccountService: Sendable {
         public let secret: String?
     }
 
-    /// Registers a client. Client ids are 1-128 characters of `A-Z a-z 0-9 . _ ~ -`.
-    public func createClient(id: String, kind: OAuthClient.Kind, grants: [GrantType], scopes: [String], audiences: [String]) async throws -> NewClient {
+    /// Registers a client. Client ids are 1-128 characters of `A-Z a-z 0-9 . _ ~ -`. A public
+    /// client can carry no restricted scope (it cannot prove who it is, so its scope is only a
+    /// request) and cannot introspect.
+    public func createClient(
+        id: String, kind: OAuthClient.Kind, grants: [GrantType], scopes: [String], audiences: [String], mayIntrospect: Bool = false
+    ) async throws -> NewClient {
         guard (1...128).contains(id.count), id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._~-".contains($0)) }) else {
             throw AuthError.invalidInput("client_id", "client ids are 1-128 characters of A-Z a-z 0-9 . _ ~ -")
         }
@@ -137,10 +208,20 @@ public struct AccountService: Sendable {
         if kind == .public, grants.contains(.clientCredentials) {
             throw AuthError.invalidInput("grants", "public clients cannot use client_credentials")
         }
-        _ = try Scope.resolve(requested: scopes.joined(separator: " "), allowed: scopes)
+        guard scopes.count == Set(scopes).count, (try? Scope.parse(scopes.joined(separator: " "))) == scopes else {
+            throw AuthError.invalidInput("scope", "scopes are distinct tokens of the characters RFC 6749 §3.3 allows")
+        }
+        if kind == .public {
+            if let restricted = scopes.first(where: environment.policy.scopes.isRestricted) {
+                throw AuthError.invalidInput("scope", "a public client cannot carry the restricted scope \(restricted)")
+            }
+            guard !mayIntrospect else { throw AuthError.invalidInput("introspect", "only confidential clients may introspect") }
+        }
         let secret = kind == .confidential ? try OpaqueSecret.generate() : nil
         let now = self.now
-        let client = OAuthClient(id: id, secretHash: secret?.storedHash, kind: kind, grants: grants, scopes: scopes, audiences: audiences, createdAt: now)
+        let client = OAuthClient(
+            id: id, secretHash: secret?.storedHash, kind: kind, grants: grants, scopes: scopes, audiences: audiences, mayIntrospect: mayIntrospect,
+            createdAt: now)
         try await store.transaction { tx in
             try await tx.insertClient(client)
             try await tx.insertAuditEvent(AuditEvent(at: now, kind: .clientCreated, clientID: id, detail: kind.rawValue))
@@ -153,14 +234,18 @@ public struct AccountService: Sendable {
         try await store.transaction { try await $0.clients() }
     }
 
-    /// Removes a client; its existing tokens stop refreshing.
+    /// Removes a client and ends every session (and so refresh-token family) issued through it,
+    /// so that registering the same id again revives nothing.
     public func removeClient(id: String) async throws {
         let now = self.now
-        try await store.transaction { tx in
+        let ended = try await store.transaction { tx in
             guard try await tx.client(id: id) != nil else { throw AuthError.notFound("no such client") }
+            let ended = try await sessions.end(tx, try await tx.sessions(clientID: id), at: now)
             try await tx.deleteClient(id: id)
-            try await tx.insertAuditEvent(AuditEvent(at: now, kind: .clientRemoved, clientID: id))
+            try await tx.insertAuditEvent(AuditEvent(at: now, kind: .clientRemoved, clientID: id, detail: "\(ended.count) sessions revoked"))
+            return ended
         }
+        sessions.forget(ended)
     }
 
     /// The newest audit events.

@@ -27,10 +27,22 @@ public enum IntrospectionResult: Sendable, Equatable {
 /// Token introspection (RFC 7662 §2.2): an access token is active if it verifies and its
 /// session is still active; a refresh token if it is neither spent, revoked nor expired and its
 /// session is active.
+///
+/// Only confidential clients registered for it may ask (RFC 7662 §2.1 requires the endpoint to
+/// authorize its callers; §4 warns that it otherwise answers token scanning).
 public struct Introspection: Sendable {
     let environment: AuthEnvironment
     let accessTokens: AccessTokens
 
+    /// What `client` may learn about `token`: `invalid_client` for a public client (it cannot
+    /// authenticate), `forbidden` for a confidential one without the permission.
+    public func introspect(token: String, for client: OAuthClient) async throws -> IntrospectionResult {
+        guard client.kind == .confidential else { throw AuthError.invalidClient("introspection needs a confidential client") }
+        guard client.mayIntrospect else { throw AuthError(.forbidden, "client \(client.id) may not introspect") }
+        return try await introspect(token: token)
+    }
+
+    /// What is known about `token`, for a caller already authorized (the CLI, tests).
     public func introspect(token: String) async throws -> IntrospectionResult {
         let now = environment.now
         let store = environment.store

@@ -40,7 +40,7 @@ public final class PasswordLogin: Sendable {
     ) async throws -> TokenResponse {
         try client.requireGrant(.password)
         let store = environment.store
-        let scopes = try Scope.narrow(requested: scope, allowed: client.scopes)
+        let requested = try scope.map(Scope.parse)
         let username = (try? Username.canonical(rawUsername)) ?? ""
         let now = environment.now
         let wait = try await throttleWait(username: username, ip: ip, now: now)
@@ -69,14 +69,19 @@ public final class PasswordLogin: Sendable {
         }
         outcomes.success.increment()
         try await rehashIfWeaker(user, password: password)
-        let started = try await store.transaction { tx in
+        let (started, scopes) = try await store.transaction { tx in
+            // The roles as they are now, the row locked: a role revoked meanwhile is not granted.
+            guard let current = try await tx.user(id: user.id, forUpdate: true), current.status == .active else {
+                throw AuthError.invalidGrant("invalid username or password")
+            }
+            let scopes = environment.policy.scopes.issued(requested: requested, clientScopes: client.scopes, roles: current.roles)
             try await tx.recordLoginAttempt(username: username, ip: ip, at: now, succeeded: true)
             let started = try await sessions.start(tx, user: user, client: client, scope: scopes.joined(separator: " "), now: now, withCookie: withCookie)
             try await tx.insertAuditEvent(
                 AuditEvent(
                     at: now, kind: .loginSucceeded, userID: user.id, clientID: client.id, ip: ip,
                     detail: "session \(started.session.id.prefix(8))"))
-            return started
+            return (started, scopes)
         }
         var response = try accessTokens.response(
             user: user, client: client, scopes: scopes, session: started.session,

@@ -2,6 +2,10 @@ import Metrics
 
 /// The refresh token grant (RFC 6749 §6) with rotation on every use and reuse detection
 /// (RFC 9700 §4.14): presenting a spent token revokes its family and its session.
+///
+/// The new refresh token always carries the original grant; a `scope` parameter narrows only
+/// the new access token, and asking beyond the grant is `invalid_scope` (§6, §5.2). The access
+/// token's scope is recomputed by `ScopePolicy` against the user's roles of the moment.
 public struct RefreshRotation: Sendable {
     let environment: AuthEnvironment
     let sessions: SessionService
@@ -12,8 +16,9 @@ public struct RefreshRotation: Sendable {
     public func grant(client: OAuthClient, refreshToken: String, scope: String?) async throws -> TokenResponse {
         try client.requireGrant(.refreshToken)
         let hash = try OpaqueSecret.storedHash(of: refreshToken)
+        let requested = try scope.map(Scope.parse)
         let now = environment.now
-        let outcome = try await environment.store.transaction { tx in try await rotate(tx, hash: hash, client: client, requestedScope: scope, now: now) }
+        let outcome = try await environment.store.transaction { tx in try await rotate(tx, hash: hash, client: client, requested: requested, now: now) }
         switch outcome {
         case let .rotated(user, session, newToken, scopes):
             counters.rotated.increment()
@@ -36,7 +41,7 @@ public struct RefreshRotation: Sendable {
 
     /// One refresh, inside one transaction. A reuse outcome commits the family and session
     /// revocation before the caller reports the error.
-    private func rotate(_ tx: any AuthTransaction, hash: String, client: OAuthClient, requestedScope: String?, now: Int64) async throws -> Outcome {
+    private func rotate(_ tx: any AuthTransaction, hash: String, client: OAuthClient, requested: [String]?, now: Int64) async throws -> Outcome {
         let policy = environment.policy
         guard let (found, lockedSession, owner) = try await tx.refreshTokenForRotation(hash: hash) else { return .rejected("unknown refresh token") }
         var record = found
@@ -64,12 +69,11 @@ public struct RefreshRotation: Sendable {
         guard session.isActive(at: now) else { return .rejected("session ended") }
         guard let user = owner, user.status == .active else { return .rejected("user gone or disabled") }
         let granted = record.scope.split(separator: " ").map(String.init)
-        let scopes: [String]
-        do {
-            scopes = try Scope.resolve(requested: requestedScope, allowed: granted)
-        } catch {
-            return .rejected("scope exceeds the original grant")
+        if let requested, let beyond = requested.first(where: { !granted.contains($0) }) {
+            // Thrown, so the transaction rolls back: a refused request changes nothing.
+            throw AuthError(.invalidScope, "scope \(beyond) exceeds the original grant")
         }
+        let scopes = environment.policy.scopes.issued(requested: requested, clientScopes: granted.filter(client.scopes.contains), roles: user.roles)
         if record.spentAt == nil {
             record.spentAt = now
             try await tx.updateRefreshToken(record)
@@ -78,7 +82,7 @@ public struct RefreshRotation: Sendable {
         try await tx.updateSession(session)
         let token = try await sessions.issueRefreshToken(
             tx, family: record.familyID, session: session, clientID: client.id,
-            parent: record.hash, scope: scopes.joined(separator: " "), now: now)
+            parent: record.hash, scope: record.scope, now: now)
         return .rotated(user, session, token, scopes)
     }
 }

@@ -25,7 +25,7 @@ public struct SessionService: Sendable {
             id: try Self.newSessionID(), userID: user.id, clientID: client.id,
             createdAt: now, lastSeenAt: now,
             idleExpiresAt: min(now + policy.sessionIdleTimeout, now + policy.sessionAbsoluteTimeout),
-            absoluteExpiresAt: now + policy.sessionAbsoluteTimeout, revokedAt: nil, cookieHash: cookie?.storedHash)
+            absoluteExpiresAt: now + policy.sessionAbsoluteTimeout, revokedAt: nil, cookieHash: cookie?.storedHash, scope: scope)
         try await tx.insertSession(session)
         let token = try await issueRefreshToken(
             tx, family: Base64URL.encode(try SecureRandom.bytes(count: 16)), session: session,
@@ -132,8 +132,13 @@ public struct SessionService: Sendable {
 
     /// Revokes every session of a user except `except`; returns those revoked now.
     func revokeAll(_ tx: any AuthTransaction, userID: String, except: String?, at now: Int64) async throws -> [RevokedSession] {
+        try await end(tx, try await tx.sessions(userID: userID).filter { $0.id != except }, at: now)
+    }
+
+    /// Revokes those of `candidates` not revoked yet, and their refresh tokens; returns them.
+    func end(_ tx: any AuthTransaction, _ candidates: [Session], at now: Int64) async throws -> [RevokedSession] {
         var ended: [RevokedSession] = []
-        for session in try await tx.sessions(userID: userID) where session.id != except && session.revokedAt == nil {
+        for session in candidates where session.revokedAt == nil {
             ended.append(try await markRevoked(tx, session, at: now))
         }
         return ended

@@ -15,6 +15,7 @@ public struct TokenService: Sendable {
     public let clientCredentials: ClientCredentialsGrant
     public let revocation: TokenRevocation
     public let introspection: Introspection
+    public let entitlements: Entitlements
 
     /// The parts over `environment`, signing with `keyRing`.
     public init(environment: AuthEnvironment, keyRing: JWTKeyRing, revokedSessions: RevokedSessions = RevokedSessions()) {
@@ -27,6 +28,7 @@ public struct TokenService: Sendable {
         clientCredentials = ClientCredentialsGrant(environment: environment, accessTokens: accessTokens)
         revocation = TokenRevocation(environment: environment, sessions: sessions, accessTokens: accessTokens)
         introspection = Introspection(environment: environment, accessTokens: accessTokens)
+        entitlements = Entitlements(environment: environment)
     }
 
     /// A token service over `store`, signing with `keyRing`.

@@ -25,7 +25,9 @@ public protocol AuthTransaction: Sendable {
     // Users
     /// Inserts a user; throws `AuthError.conflict("username", …)` when the username is taken.
     func insertUser(_ user: User) async throws
-    func user(id: String) async throws -> User?
+    /// The user; with `forUpdate`, its row stays locked until the transaction ends, so that a
+    /// change of roles and a login that reads them are serialised.
+    func user(id: String, forUpdate: Bool) async throws -> User?
     func user(username: String) async throws -> User?
     /// Users ordered by username, starting after `username` (keyset pagination).
     func users(after username: String?, limit: Int) async throws -> [User]
@@ -46,6 +48,8 @@ public protocol AuthTransaction: Sendable {
     func session(cookieHash: String) async throws -> Session?
     /// A user's sessions, newest first.
     func sessions(userID: String) async throws -> [Session]
+    /// The sessions started through a client, newest first.
+    func sessions(clientID: String) async throws -> [Session]
     func updateSession(_ session: Session) async throws
 
     // Refresh tokens
@@ -77,6 +81,11 @@ public protocol AuthTransaction: Sendable {
     // Schema
     /// The migration versions recorded as applied, in order.
     func schemaVersions() async throws -> [Int]
+}
+
+extension AuthTransaction {
+    /// The user, read without a lock.
+    public func user(id: String) async throws -> User? { try await user(id: id, forUpdate: false) }
 }
 
 /// A revoked session as the revocation view needs it.

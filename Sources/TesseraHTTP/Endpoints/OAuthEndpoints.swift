@@ -44,13 +44,9 @@ extension Endpoints {
             guard let decoded = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
                 let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":"),
                 let id = Self.formDecoded(text[..<colon]), let secret = Self.formDecoded(text[text.index(after: colon)...])
-            else { throw BasicAuthenticationFailed() }
+            else { throw AuthError(.invalidClient, "malformed Basic credentials") }
             if let bodyID = form["client_id"], bodyID != id { throw HTTPInputError(field: nil, detail: "client_id differs from the Basic credentials") }
-            do {
-                return (try await tokens.clients.authenticate(id: id, secret: secret), true)
-            } catch {
-                throw BasicAuthenticationFailed()
-            }
+            return (try await tokens.clients.authenticate(id: id, secret: secret), true)
         }
         guard let id = form["client_id"] else { throw AuthError(.invalidClient, "no client authentication") }
         return (try await tokens.clients.authenticate(id: id, secret: form["client_secret"]), false)
@@ -107,9 +103,8 @@ extension Endpoints {
     private func introspect(_ request: HTTPRequest) async throws -> HTTPResponse {
         let form = try form(request, known: Self.tokenHintParameters)
         let (client, _) = try await authenticateClient(request, form)
-        guard client.kind == .confidential else { throw AuthError(.invalidClient, "introspection needs a confidential client") }
         guard let token = form["token"] else { throw HTTPInputError(field: nil, detail: "token is required") }
-        var response = HTTPResponse.json(Self.introspectionJSON(try await tokens.introspection.introspect(token: token)))
+        var response = HTTPResponse.json(Self.introspectionJSON(try await tokens.introspection.introspect(token: token, for: client)))
         response.noStore()
         return response
     }

@@ -90,7 +90,7 @@ extension Endpoints {
     static func userJSON(_ user: User) -> JSONObject {
         [
             "id": .string(user.id), "username": .string(user.username), "status": .string(user.status.rawValue),
-            "created_at": .int(Int(user.createdAt)), "updated_at": .int(Int(user.updatedAt)),
+            "roles": .array(user.roles.sorted().map(JSONValue.string)), "created_at": .int(Int(user.createdAt)), "updated_at": .int(Int(user.updatedAt)),
         ]
     }
 }

@@ -2,15 +2,17 @@ import NIOHTTP1
 import TesseraAuth
 import TesseraJWT
 
-/// User administration (scope `tessera:admin`) and optional open signup.
+/// User administration (scope `tessera:admin`, held by a user with the role it maps to) and
+/// optional open signup.
 extension Endpoints {
     static let adminScope = "tessera:admin"
 
-    /// The admin group: every handler runs only for a bearer token with the admin scope.
+    /// The admin group: every handler runs only for a bearer token with the admin scope whose
+    /// subject still holds the role (or, for a client's own token, is still registered with it).
     var userRoutes: [Route] {
         var admin = authenticatedRoutes(.scope(Self.adminScope))
         admin.async(.GET, "/v1/users") { request, _, _ in try await listUsers(request) }
-        admin.async(.POST, "/v1/users") { request, _, _ in try await create(request) }
+        admin.async(.POST, "/v1/users") { request, _, _ in try await create(request, rolesAllowed: true) }
         admin.async(.GET, "/v1/users/{id}") { _, context, _ in try await getUser(id: context.parameters["id"] ?? "") }
         admin.async(.PUT, "/v1/users/{id}") { request, context, _ in try await updateUser(request, id: context.parameters["id"] ?? "") }
         admin.async(.PATCH, "/v1/users/{id}") { request, context, _ in try await updateUser(request, id: context.parameters["id"] ?? "") }
@@ -34,14 +36,17 @@ extension Endpoints {
 
     private func signup(_ request: HTTPRequest) async throws -> HTTPResponse {
         guard settings.http.signupEnabled else { return .problem(.notFound, title: "Not Found") }
-        return try await create(request)
+        return try await create(request, rolesAllowed: false)
     }
 
-    private func create(_ request: HTTPRequest) async throws -> HTTPResponse {
+    /// A new user; `roles` only from an administrator, never at open signup.
+    private func create(_ request: HTTPRequest, rolesAllowed: Bool) async throws -> HTTPResponse {
         let body = try jsonBody(request)
         guard let username = body["username"]?.stringValue else { throw HTTPInputError(field: "username", detail: "username is required") }
         guard let password = body["password"]?.stringValue else { throw HTTPInputError(field: "password", detail: "password is required") }
-        let user = try await accounts.createUser(username: username, password: password, actorIP: request.remoteIP)
+        guard rolesAllowed || body["roles"] == nil else { throw HTTPInputError(field: "roles", detail: "roles are given by an administrator") }
+        let roles = try body["roles"].map(Self.roleNames) ?? []
+        let user = try await accounts.createUser(username: username, password: password, roles: roles, actorIP: request.remoteIP)
         var response = HTTPResponse.json(Self.userJSON(user), status: .created)
         response.headers.add(name: "Location", value: "/v1/users/\(user.id)")
         return response
@@ -51,26 +56,36 @@ extension Endpoints {
         .json(Self.userJSON(try await accounts.user(id: id)))
     }
 
-    /// PUT and PATCH both take any of `username`, `status` (`active`/`disabled`), `password`.
+    /// PUT and PATCH both take any of `username`, `status` (`active`/`disabled`), `password` and
+    /// `roles` (the complete new list). Every field is checked before anything changes, and the
+    /// changes are one transaction: a 422 or 409 on any field leaves the user unchanged.
     private func updateUser(_ request: HTTPRequest, id: String) async throws -> HTTPResponse {
         let body = try jsonBody(request)
-        var user = try await accounts.user(id: id)
+        var changes = AccountService.UserChanges()
         if let value = body["username"] {
             guard let username = value.stringValue else { throw HTTPInputError(field: "username", detail: "username must be a string") }
-            user = try await accounts.rename(userID: id, to: username)
+            changes.username = username
         }
         if let value = body["status"] {
             guard let status = value.stringValue.flatMap(User.Status.init) else {
                 throw HTTPInputError(field: "status", detail: "status must be active or disabled")
             }
-            user = try await accounts.setStatus(userID: id, status)
+            changes.status = status
         }
         if let value = body["password"] {
             guard let password = value.stringValue else { throw HTTPInputError(field: "password", detail: "password must be a string") }
-            try await accounts.setPassword(userID: id, password: password)
-            user = try await accounts.user(id: id)
+            changes.password = password
         }
-        return .json(Self.userJSON(user))
+        if let value = body["roles"] { changes.roles = .replace(try Self.roleNames(value)) }
+        return .json(Self.userJSON(try await accounts.update(userID: id, changes, actorIP: request.remoteIP)))
+    }
+
+    /// A JSON array of role names.
+    private static func roleNames(_ value: JSONValue) throws -> [String] {
+        guard case let .array(items) = value, items.allSatisfy({ $0.stringValue != nil }) else {
+            throw HTTPInputError(field: "roles", detail: "roles must be an array of role names")
+        }
+        return items.compactMap(\.stringValue)
     }
 
     private func deleteUser(id: String) async throws -> HTTPResponse {

@@ -60,15 +60,6 @@ struct CrossSiteRequest: ResponseError {
     }
 }
 
-/// Basic credentials that did not authenticate: 401 with a Basic challenge (RFC 6749 §5.2).
-struct BasicAuthenticationFailed: ResponseError {
-    func response(style: ErrorStyle) -> HTTPResponse {
-        var response = HTTPResponse.oauthError("invalid_client", description: "client authentication failed", status: .unauthorized)
-        response.headers.replaceOrAdd(name: "WWW-Authenticate", value: #"Basic realm="tessera", charset="UTF-8""#)
-        return response
-    }
-}
-
 extension AuthError: ResponseError {
     public func response(style: ErrorStyle) -> HTTPResponse {
         var response: HTTPResponse
@@ -83,9 +74,17 @@ extension AuthError: ResponseError {
             if let wait = retryAfter ?? (code == .storeUnavailable ? 5 : nil) {
                 response.headers.replaceOrAdd(name: "Retry-After", value: String(wait))
             }
+        case (.invalidClient, .oauth):
+            // Every 401 carries a challenge (RFC 9110 §15.5.2), whether or not Basic was tried
+            // (RFC 6749 §5.2).
+            response = .oauthError(oauthCode, description: oauthDescription, status: .unauthorized)
+            response.headers.replaceOrAdd(name: "WWW-Authenticate", value: #"Basic realm="tessera", charset="UTF-8""#)
+        case (.forbidden, .oauth):
+            response = .oauthError("unauthorized_client", description: "the client is not allowed to do this", status: .forbidden)
         case (_, .oauth):
-            let status: HTTPResponseStatus = code == .invalidClient ? .unauthorized : .badRequest
-            response = .oauthError(oauthCode, description: oauthDescription, status: status)
+            response = .oauthError(oauthCode, description: oauthDescription)
+        case (.forbidden, _):
+            response = .problem(.forbidden, title: "Forbidden", detail: detail)
         case (.invalidToken, _), (.invalidGrant, .bearer):
             response = .bearerChallenge("invalid_token", description: "the access token is invalid, expired or revoked")
         case (.notFound, _):

@@ -46,7 +46,8 @@ public enum CallerRequirement: Sendable {
     /// A user's session: a bearer token that carries one, or the session cookie. A
     /// cookie-authenticated state change must also come from an allowed origin (CSRF).
     case userSession
-    /// A bearer access token carrying this scope.
+    /// A bearer access token carrying this scope, whose subject the store says is still
+    /// entitled to it (`Entitlements`): a user who lost the role is refused at once.
     case scope(String)
 }
 
@@ -65,7 +66,7 @@ public struct AuthenticatedRoutes: Sendable {
         group = PublicRoutes(style: style, errors: errors)
     }
 
-    /// A route answered on the event loop: bearer tokens only, since they need no store.
+    /// A route answered on the event loop: plain bearer tokens only, since they need no store.
     mutating func sync(
         _ method: HTTPMethod, _ path: String,
         _ body: @escaping @Sendable (HTTPRequest, RequestContext, Caller) throws -> HTTPResponse
@@ -102,8 +103,8 @@ struct Authenticator: Sendable {
     }
 
     func needsStore(_ requirement: CallerRequirement) -> Bool {
-        if case .userSession = requirement { return true }
-        return false
+        if case .accessToken = requirement { return false }
+        return true
     }
 
     /// The caller of a bearer request, meeting `requirement`; no store access.
@@ -121,8 +122,14 @@ struct Authenticator: Sendable {
         return caller
     }
 
-    /// The caller by bearer token or, for `userSession`, by session cookie.
+    /// The caller by bearer token or, for `userSession`, by session cookie; for `scope`, also
+    /// confirmed entitled to it by the store.
     func caller(_ request: HTTPRequest, _ requirement: CallerRequirement) async throws -> Caller {
+        if case let .scope(scope) = requirement {
+            let caller = try bearerCaller(request, requirement)
+            if case let .bearer(claims) = caller.credential { try await tokens.entitlements.confirm(claims, scope: scope) }
+            return caller
+        }
         guard case .userSession = requirement, request.bearerToken == nil else { return try bearerCaller(request, requirement) }
         guard let cookie = SessionCookie.value(in: request), let session = try await tokens.sessions.session(cookie: cookie) else {
             throw MissingCredentials()
