@@ -111,6 +111,15 @@ public struct SQLAuthTransaction: AuthTransaction {
         try await run("SELECT \(Self.clientColumns) FROM clients ORDER BY id").map(Self.client)
     }
 
+    public func updateClient(_ client: OAuthClient) async throws {
+        _ = try await run(
+            "UPDATE clients SET grants = $1, scopes = $2, audiences = $3, introspect = $4 WHERE id = $5",
+            [
+                .text(client.grants.map(\.rawValue).joined(separator: " ")), .text(client.scopes.joined(separator: " ")),
+                .text(client.audiences.joined(separator: " ")), .integer(client.mayIntrospect ? 1 : 0), .text(client.id),
+            ])
+    }
+
     public func deleteClient(id: String) async throws {
         _ = try await run("DELETE FROM clients WHERE id = $1", [.text(id)])
     }

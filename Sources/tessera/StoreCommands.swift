@@ -167,7 +167,7 @@ private func readNewPassword(_ configuration: TesseraConfiguration) throws -> St
 /// `tessera client …`.
 struct ClientCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "client", abstract: "Manage OAuth clients.", subcommands: [Add.self, List.self, Remove.self])
+        commandName: "client", abstract: "Manage OAuth clients.", subcommands: [Add.self, List.self, Update.self, Remove.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -213,6 +213,17 @@ struct ClientCommand: AsyncParsableCommand {
                         ].joined(separator: "\t"))
                 }
             }
+        }
+    }
+
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Change what a registered client may do (its secret stays).")
+        @OptionGroup var config: ConfigOptions
+        @Argument(help: "Client id.") var id: String
+        @Flag(inversion: .prefixedNo, help: "Whether it may call /oauth/introspect (confidential clients only).") var introspect: Bool
+
+        func run() async throws {
+            try await withServices(config) { _, accounts, _ in try await accounts.setIntrospection(clientID: id, allowed: introspect) }
         }
     }
 

@@ -155,6 +155,14 @@ def test_roles_the_first_administrator_and_the_introspection_permission(tessera,
         assert allowed.status_code == 200 and allowed.json()["active"] is True and allowed.json()["sub"]
         refused = introspect((console["client_id"], console["client_secret"]))
         assert refused.status_code == 403 and refused.json()["error"] == "unauthorized_client" and "active" not in refused.json()
+        # The permission changes without a new secret; public clients never get it.
+        assert cli("client", "update", "console", "--introspect").returncode == 0
+        assert introspect((console["client_id"], console["client_secret"])).status_code == 200
+        assert cli("client", "update", "console", "--no-introspect").returncode == 0
+        assert introspect((console["client_id"], console["client_secret"])).status_code == 403
+        assert cli("client", "update", "nobody", "--introspect").returncode == 1
+        assert cli("client", "add", "spa", "--public").returncode == 0
+        assert cli("client", "update", "spa", "--introspect").returncode == 2
 
         # The CLI takes the role away while the server runs: the old token is refused at once.
         assert cli("user", "revoke", "root", "admin").returncode == 0

@@ -20,6 +20,7 @@ public struct AuditEvent: Sendable, Hashable, Codable {
         case roleRevoked = "user.role_revoked"
         case clientCreated = "client.created"
         case clientRemoved = "client.removed"
+        case clientUpdated = "client.updated"
     }
 
     public var at: Int64

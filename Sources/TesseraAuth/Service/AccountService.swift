@@ -229,6 +229,23 @@ public struct AccountService: Sendable {
         return NewClient(client: client, secret: secret?.value)
     }
 
+    /// Allows or forbids a confidential client to introspect (RFC 7662 §2.1); returns the client.
+    @discardableResult
+    public func setIntrospection(clientID: String, allowed: Bool) async throws -> OAuthClient {
+        let now = self.now
+        return try await store.transaction { tx in
+            guard var client = try await tx.client(id: clientID) else { throw AuthError.notFound("no such client") }
+            guard client.kind == .confidential || !allowed else {
+                throw AuthError.invalidInput("introspect", "only confidential clients may introspect")
+            }
+            guard client.mayIntrospect != allowed else { return client }
+            client.mayIntrospect = allowed
+            try await tx.updateClient(client)
+            try await tx.insertAuditEvent(AuditEvent(at: now, kind: .clientUpdated, clientID: clientID, detail: "introspect \(allowed)"))
+            return client
+        }
+    }
+
     /// Every client.
     public func clients() async throws -> [OAuthClient] {
         try await store.transaction { try await $0.clients() }

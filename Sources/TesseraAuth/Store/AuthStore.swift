@@ -39,6 +39,8 @@ public protocol AuthTransaction: Sendable {
     func insertClient(_ client: OAuthClient) async throws
     func client(id: String) async throws -> OAuthClient?
     func clients() async throws -> [OAuthClient]
+    /// Stores a client's grants, scopes, audiences and introspection permission.
+    func updateClient(_ client: OAuthClient) async throws
     func deleteClient(id: String) async throws
 
     // Sessions
