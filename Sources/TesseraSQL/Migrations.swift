@@ -1,7 +1,9 @@
+import Foundation
+
 /// The numbered schema migrations, applied in order, each in its own transaction and recorded
 /// in `schema_migrations`. Never edit a released migration: add a new one.
 public enum Migrations {
-    /// Statements of each migration for `dialect`; `{serial}` and `{bool}` differ by dialect.
+    /// Statements of each migration for `dialect`; `{now}` stands for the time it is applied.
     public static func all(for dialect: SQLDialect) -> [(version: Int, statements: [String])] {
         let serial = dialect == .sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"
         return [
@@ -97,6 +99,13 @@ public enum Migrations {
                         (SELECT r.scope FROM refresh_tokens r WHERE r.session_id = sessions.id ORDER BY r.issued_at, r.hash LIMIT 1), '')
                     """,
                     "CREATE INDEX sessions_by_client ON sessions (client_id)",
+                    // Sessions granted a tessera: scope before roles existed got it without any
+                    // role check: end them (and their refresh tokens) rather than trust them.
+                    """
+                    UPDATE refresh_tokens SET revoked_at = {now} WHERE revoked_at IS NULL AND session_id IN
+                        (SELECT id FROM sessions WHERE revoked_at IS NULL AND (' ' || scope) LIKE '% tessera:%')
+                    """,
+                    "UPDATE sessions SET revoked_at = {now} WHERE revoked_at IS NULL AND (' ' || scope) LIKE '% tessera:%'",
                 ]
             ),
         ]
@@ -119,7 +128,7 @@ public enum Migrations {
                 }
                 let applied = try await db.query("SELECT version FROM schema_migrations WHERE version = $1", [.integer(Int64(migration.version))])
                 guard applied.isEmpty else { return }
-                for statement in migration.statements { _ = try await db.query(statement, []) }
+                for statement in migration.statements { _ = try await db.query(statement.replacingOccurrences(of: "{now}", with: String(now)), []) }
                 _ = try await db.query(
                     "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
                     [.integer(Int64(migration.version)), .integer(now)])

@@ -103,8 +103,14 @@ public struct SQLAuthTransaction: AuthTransaction {
             ], conflict: "client_id")
     }
 
-    public func client(id: String) async throws -> OAuthClient? {
-        try await run("SELECT \(Self.clientColumns) FROM clients WHERE id = $1", [.text(id)]).first.map(Self.client)
+    public func client(id: String, lock: RowLock) async throws -> OAuthClient? {
+        let clause =
+            switch (lock, db.dialect) {
+            case (.none, _), (_, .sqlite): ""
+            case (.shared, .postgres): " FOR SHARE"
+            case (.exclusive, .postgres): " FOR UPDATE"
+            }
+        return try await run("SELECT \(Self.clientColumns) FROM clients WHERE id = $1\(clause)", [.text(id)]).first.map(Self.client)
     }
 
     public func clients() async throws -> [OAuthClient] {

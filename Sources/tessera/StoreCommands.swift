@@ -65,7 +65,7 @@ struct UserCommand: AsyncParsableCommand {
         func run() async throws {
             try await withServices(config) { _, accounts, configuration in
                 let password = try readNewPassword(configuration)
-                print(try await accounts.createUser(username: name, password: password, roles: role).id)
+                print(try await accounts.createUser(username: name, password: password, roles: role, actor: "cli").id)
             }
         }
     }
@@ -78,7 +78,7 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await withServices(config) { _, accounts, _ in
-                try await accounts.update(userID: accounts.user(username: name).id, .init(roles: .grant(role)))
+                try await accounts.update(userID: accounts.user(username: name).id, .init(roles: .grant(role)), actor: "cli")
             }
         }
     }
@@ -92,7 +92,7 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await withServices(config) { _, accounts, _ in
-                try await accounts.update(userID: accounts.user(username: name).id, .init(roles: .revoke(role)))
+                try await accounts.update(userID: accounts.user(username: name).id, .init(roles: .revoke(role)), actor: "cli")
             }
         }
     }

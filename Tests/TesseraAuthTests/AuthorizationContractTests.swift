@@ -55,6 +55,38 @@ struct AuthorizationContractTests {
         }
     }
 
+    @Test("a public client registered with tessera:admin before the rule existed passes it to nobody, not even an admin", arguments: StoreKind.available)
+    func legacyPublicClient(_ kind: StoreKind) async throws {
+        try await Harness.with(kind) { h in
+            try await h.accounts.createUser(username: "root", password: Harness.password, roles: ["admin"])
+            let legacy = OAuthClient(
+                id: "admin-ui", secretHash: nil, kind: .public, grants: [.password, .refreshToken], scopes: ["read", "tessera:admin"], audiences: [],
+                createdAt: 0)
+            try await h.store.transaction { try await $0.insertClient(legacy) }
+            let issued = try await Self.login(h, legacy, "root", scope: "read tessera:admin")
+            #expect(issued.scope == "read")
+            #expect(try await h.tokens.refresh.grant(client: legacy, refreshToken: issued.refreshToken!, scope: nil).scope == "read")
+        }
+    }
+
+    @Test("client ids cannot look like user ids; a client's token dies with the client, even if the id is registered again", arguments: StoreKind.available)
+    func clientIdentity(_ kind: StoreKind) async throws {
+        try await Harness.with(kind) { h in
+            let user = try await h.user()
+            await expectAuthError(.invalidInput) {
+                try await h.accounts.createClient(id: user.id, kind: .confidential, grants: [.clientCredentials], scopes: [], audiences: [])
+            }
+            let ops = try await h.accounts.createClient(id: "ops", kind: .confidential, grants: [.clientCredentials], scopes: ["tessera:admin"], audiences: [])
+            let token = try h.tokens.clientCredentials.grant(client: ops.client, scope: nil).accessToken
+            let claims = try h.tokens.accessTokens.verify(token).claims
+            try await h.tokens.entitlements.confirm(claims, scope: "tessera:admin")
+            try await h.accounts.removeClient(id: "ops")
+            h.clock.advance(1)
+            _ = try await h.accounts.createClient(id: "ops", kind: .confidential, grants: [.clientCredentials], scopes: ["tessera:admin"], audiences: [])
+            await expectAuthError(.invalidToken) { try await h.tokens.entitlements.confirm(claims, scope: "tessera:admin") }
+        }
+    }
+
     @Test("client_credentials: a restricted scope only if the client was registered with it", arguments: StoreKind.available)
     func clientCredentials(_ kind: StoreKind) async throws {
         try await Harness.with(kind) { h in

@@ -76,7 +76,8 @@ struct AuthorizationTests {
             // Logging in again gives no admin scope any more.
             #expect(await h.consoleLogin(seed).jsonBody?["scope"] == .string("read"))
             let audit = try await h.accounts.auditEvents(limit: 5)
-            #expect(audit.contains { $0.kind == .roleRevoked && $0.userID == id })
+            #expect(audit.contains { $0.kind == .roleRevoked && $0.userID == id && $0.detail == "role admin; by client svc" })
+            #expect(audit.contains { $0.kind == .sessionRevoked && $0.userID == id && $0.detail.hasPrefix("1 sessions ended") })
         }
     }
 

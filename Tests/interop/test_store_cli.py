@@ -193,7 +193,8 @@ def test_unreachable_or_bad_store_is_exit_2(tessera):
 
 def test_migration_3_keeps_a_v2_database_and_backfills_session_scopes(tessera):
     """A database at schema 2 (before roles) upgrades in place: each session's grant is its first
-    refresh token's scope, users hold no roles and no client may introspect until registered."""
+    refresh token's scope, users hold no roles and no client may introspect until allowed. A
+    session granted a tessera: scope without any role check is ended, with its refresh tokens."""
     import sqlite3
     path = tessera.workdir / "data" / "old.db"
     store = f"sqlite:{path}"
@@ -211,12 +212,18 @@ def test_migration_3_keeps_a_v2_database_and_backfills_session_scopes(tessera):
         INSERT INTO sessions VALUES ('s1', 'u1', 'web', 1, 1, 9999999999, 9999999999, NULL, NULL);
         INSERT INTO refresh_tokens VALUES ('h1', 'f', 's1', 'web', NULL, 'read write', 10, 99, 20, NULL);
         INSERT INTO refresh_tokens VALUES ('h2', 'f', 's1', 'web', 'h1', 'read', 20, 99, NULL, NULL);
+        INSERT INTO sessions VALUES ('s2', 'u1', 'web', 1, 1, 9999999999, 9999999999, NULL, NULL);
+        INSERT INTO refresh_tokens VALUES ('h3', 'g', 's2', 'web', NULL, 'read tessera:admin', 10, 99, NULL, NULL);
     """)
     db.commit()
     db.close()
     assert tessera.run("migrate", "--store", store).returncode == 0
     db = sqlite3.connect(path)
-    assert db.execute("SELECT scope FROM sessions WHERE id = 's1'").fetchone() == ("read write",)
+    assert db.execute("SELECT scope, revoked_at FROM sessions WHERE id = 's1'").fetchone() == ("read write", None)
+    scope, revoked = db.execute("SELECT scope, revoked_at FROM sessions WHERE id = 's2'").fetchone()
+    assert scope == "read tessera:admin" and revoked is not None
+    assert db.execute("SELECT revoked_at IS NOT NULL FROM refresh_tokens WHERE hash = 'h3'").fetchone() == (1,)
+    assert db.execute("SELECT revoked_at FROM refresh_tokens WHERE hash = 'h2'").fetchone() == (None,)
     assert db.execute("SELECT roles FROM users WHERE id = 'u1'").fetchone() == ("",)
     assert db.execute("SELECT introspect FROM clients WHERE id = 'gw'").fetchone() == (0,)
     assert [v for (v,) in db.execute("SELECT version FROM schema_migrations ORDER BY version")] == [1, 2, 3]

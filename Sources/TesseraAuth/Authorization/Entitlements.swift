@@ -25,9 +25,10 @@ public struct Entitlements: Sendable {
                 else { throw AuthError(.invalidToken, "session ended or user gone") }
                 guard policy.permits(scope, roles: user.roles) else { throw AuthError.insufficientScope("user lacks the role for \(scope)") }
             } else {
-                guard let clientID = claims.clientID, claims.subject == clientID, let client = try await tx.client(id: clientID) else {
-                    throw AuthError(.invalidToken, "client gone")
-                }
+                // A client removed and registered again under the same id is not the token's client.
+                guard let clientID = claims.clientID, claims.subject == clientID, let client = try await tx.client(id: clientID),
+                    let issuedAt = claims.issuedAt, issuedAt >= Double(client.createdAt)
+                else { throw AuthError(.invalidToken, "client gone") }
                 guard client.kind == .confidential, client.scopes.contains(scope) else {
                     throw AuthError.insufficientScope("client no longer registered with \(scope)")
                 }

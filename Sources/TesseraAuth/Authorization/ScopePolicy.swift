@@ -29,6 +29,12 @@ public struct ScopePolicy: Sendable, Equatable {
         return roles.contains(role)
     }
 
+    /// The scopes a client may pass on: its registered ones, less any restricted scope for a
+    /// public client (registration refuses those; this covers clients registered before it did).
+    public func grantable(by client: OAuthClient) -> [String] {
+        client.kind == .public ? client.scopes.filter { !isRestricted($0) } : client.scopes
+    }
+
     /// The scope a grant issues, in request order:
     ///
     ///     (requested, or `clientScopes` when nothing is requested) ∩ clientScopes

@@ -24,7 +24,10 @@ public struct AccountService: Sendable {
     // MARK: Users
 
     /// Creates an active user holding `roles`; `conflict` when the canonical username is taken.
-    public func createUser(username raw: String, password: String, roles: [String] = [], actorIP: String? = nil) async throws -> User {
+    /// Audited with `actor` (who asked) when given.
+    public func createUser(
+        username raw: String, password: String, roles: [String] = [], actor: String? = nil, actorIP: String? = nil
+    ) async throws -> User {
         let username = try Username.canonical(raw)
         let roles = Set(try roles.map(Role.validated))
         try rules.check(password)
@@ -35,9 +38,10 @@ public struct AccountService: Sendable {
             createdAt: now, updatedAt: now, passwordChangedAt: now, roles: roles)
         try await store.transaction { tx in
             try await tx.insertUser(user)
-            try await tx.insertAuditEvent(AuditEvent(at: now, kind: .userCreated, userID: user.id, ip: actorIP, detail: "username \(username)"))
+            let by = actor.map { "; by \($0)" } ?? ""
+            try await tx.insertAuditEvent(AuditEvent(at: now, kind: .userCreated, userID: user.id, ip: actorIP, detail: "username \(username)\(by)"))
             for role in roles.sorted() {
-                try await tx.insertAuditEvent(AuditEvent(at: now, kind: .roleGranted, userID: user.id, ip: actorIP, detail: "role \(role)"))
+                try await tx.insertAuditEvent(AuditEvent(at: now, kind: .roleGranted, userID: user.id, ip: actorIP, detail: "role \(role)\(by)"))
             }
         }
         return user
@@ -92,9 +96,10 @@ public struct AccountService: Sendable {
     /// written, and a failure on any (a taken username, a bad role) leaves the user as it was.
     /// Disabling ends every session, a new password every other session, and any change ends
     /// the sessions whose granted scope the user's roles no longer permit. Each change is
-    /// audited; a change that changes nothing writes nothing.
+    /// audited with `actor` (who asked: "user ID", "client ID", "cli"); a change that changes
+    /// nothing writes nothing.
     @discardableResult
-    public func update(userID: String, _ changes: UserChanges, actorIP: String? = nil) async throws -> User {
+    public func update(userID: String, _ changes: UserChanges, actor: String? = nil, actorIP: String? = nil) async throws -> User {
         let username = try changes.username.map(Username.canonical)
         let roleChange = try changes.roles.map(Self.validated)
         if let password = changes.password { try rules.check(password) }
@@ -133,8 +138,9 @@ public struct AccountService: Sendable {
             }
             let ended = try await sessions.end(tx, ending, at: now)
             if newHash != nil { events.append((.passwordChanged, "")) }
+            if !ended.isEmpty { events.append((.sessionRevoked, "\(ended.count) sessions ended by the change")) }
             for (kind, detail) in events {
-                let text = ended.isEmpty ? detail : [detail, "\(ended.count) sessions revoked"].filter { !$0.isEmpty }.joined(separator: "; ")
+                let text = [detail, actor.map { "by \($0)" } ?? ""].filter { !$0.isEmpty }.joined(separator: "; ")
                 try await tx.insertAuditEvent(AuditEvent(at: now, kind: kind, userID: userID, ip: actorIP, detail: text))
             }
             return (user, ended)
@@ -162,7 +168,8 @@ public struct AccountService: Sendable {
     public func deleteUser(id: String) async throws {
         let now = self.now
         let revoked = try await store.transaction { tx in
-            guard try await tx.user(id: id) != nil else { throw AuthError.notFound("no such user") }
+            // Locked first: a login in flight either finishes before its sessions are listed or fails.
+            guard try await tx.user(id: id, forUpdate: true) != nil else { throw AuthError.notFound("no such user") }
             let revoked = try await sessions.revokeAll(tx, userID: id, except: nil, at: now)
             try await tx.deleteUser(id: id)
             try await tx.insertAuditEvent(AuditEvent(at: now, kind: .userDeleted, userID: id, detail: "\(revoked.count) sessions revoked"))
@@ -204,6 +211,8 @@ public struct AccountService: Sendable {
         guard (1...128).contains(id.count), id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._~-".contains($0)) }) else {
             throw AuthError.invalidInput("client_id", "client ids are 1-128 characters of A-Z a-z 0-9 . _ ~ -")
         }
+        // A client's own tokens carry its id as `sub`; it must never look like a user's.
+        guard UUID(uuidString: id) == nil else { throw AuthError.invalidInput("client_id", "client ids cannot have the form of a user id (a UUID)") }
         guard !grants.isEmpty else { throw AuthError.invalidInput("grants", "a client needs at least one grant type") }
         if kind == .public, grants.contains(.clientCredentials) {
             throw AuthError.invalidInput("grants", "public clients cannot use client_credentials")
@@ -256,7 +265,8 @@ public struct AccountService: Sendable {
     public func removeClient(id: String) async throws {
         let now = self.now
         let ended = try await store.transaction { tx in
-            guard try await tx.client(id: id) != nil else { throw AuthError.notFound("no such client") }
+            // Locked first: logins in flight through it finish before its sessions are listed.
+            guard try await tx.client(id: id, lock: .exclusive) != nil else { throw AuthError.notFound("no such client") }
             let ended = try await sessions.end(tx, try await tx.sessions(clientID: id), at: now)
             try await tx.deleteClient(id: id)
             try await tx.insertAuditEvent(AuditEvent(at: now, kind: .clientRemoved, clientID: id, detail: "\(ended.count) sessions revoked"))

@@ -8,7 +8,8 @@ public struct ClientCredentialsGrant: Sendable {
         try client.requireGrant(.clientCredentials)
         guard client.kind == .confidential else { throw AuthError(.unauthorizedClient, "client_credentials needs a confidential client") }
         // No user: a restricted scope only if the client itself was registered with it.
-        let scopes = environment.policy.scopes.issued(requested: try scope.map(Scope.parse), clientScopes: client.scopes, roles: nil)
+        let policy = environment.policy.scopes
+        let scopes = policy.issued(requested: try scope.map(Scope.parse), clientScopes: policy.grantable(by: client), roles: nil)
         let token = try accessTokens.sign(subject: client.id, client: client, scopes: scopes, sessionID: nil, now: environment.now)
         return TokenResponse(accessToken: token, expiresIn: environment.policy.accessTokenTTL, refreshToken: nil, scope: scopes.joined(separator: " "))
     }

@@ -70,11 +70,14 @@ public final class PasswordLogin: Sendable {
         outcomes.success.increment()
         try await rehashIfWeaker(user, password: password)
         let (started, scopes) = try await store.transaction { tx in
-            // The roles as they are now, the row locked: a role revoked meanwhile is not granted.
+            // The user and client as they are now, their rows locked: a role revoked, a user
+            // deleted or a client removed meanwhile either waits for this session or prevents it.
             guard let current = try await tx.user(id: user.id, forUpdate: true), current.status == .active else {
                 throw AuthError.invalidGrant("invalid username or password")
             }
-            let scopes = environment.policy.scopes.issued(requested: requested, clientScopes: client.scopes, roles: current.roles)
+            guard let client = try await tx.client(id: client.id, lock: .shared) else { throw AuthError.invalidClient("client removed") }
+            let policy = environment.policy.scopes
+            let scopes = policy.issued(requested: requested, clientScopes: policy.grantable(by: client), roles: current.roles)
             try await tx.recordLoginAttempt(username: username, ip: ip, at: now, succeeded: true)
             let started = try await sessions.start(tx, user: user, client: client, scope: scopes.joined(separator: " "), now: now, withCookie: withCookie)
             try await tx.insertAuditEvent(
@@ -101,8 +104,9 @@ public final class PasswordLogin: Sendable {
         let newHash = try await environment.hash(password)
         let now = environment.now
         try await environment.store.transaction { tx in
-            // Only if the password was not changed meanwhile.
-            guard var current = try await tx.user(id: user.id), current.passwordHash == user.passwordHash else { return }
+            // Only if the password was not changed meanwhile; locked, so no concurrent change of
+            // roles or status is written over.
+            guard var current = try await tx.user(id: user.id, forUpdate: true), current.passwordHash == user.passwordHash else { return }
             current.passwordHash = newHash
             current.updatedAt = now
             try await tx.updateUser(current)

@@ -73,7 +73,8 @@ public struct RefreshRotation: Sendable {
             // Thrown, so the transaction rolls back: a refused request changes nothing.
             throw AuthError(.invalidScope, "scope \(beyond) exceeds the original grant")
         }
-        let scopes = environment.policy.scopes.issued(requested: requested, clientScopes: granted.filter(client.scopes.contains), roles: user.roles)
+        let rule = policy.scopes
+        let scopes = rule.issued(requested: requested, clientScopes: granted.filter(rule.grantable(by: client).contains), roles: user.roles)
         if record.spentAt == nil {
             record.spentAt = now
             try await tx.updateRefreshToken(record)

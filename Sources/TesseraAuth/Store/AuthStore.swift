@@ -37,7 +37,9 @@ public protocol AuthTransaction: Sendable {
     // Clients
     /// Inserts a client; throws `AuthError.conflict("client_id", …)` when the id is taken.
     func insertClient(_ client: OAuthClient) async throws
-    func client(id: String) async throws -> OAuthClient?
+    /// The client; `shared` keeps it from being removed until the transaction ends (logins),
+    /// `exclusive` waits for those and keeps new ones out (removal).
+    func client(id: String, lock: RowLock) async throws -> OAuthClient?
     func clients() async throws -> [OAuthClient]
     /// Stores a client's grants, scopes, audiences and introspection permission.
     func updateClient(_ client: OAuthClient) async throws
@@ -88,6 +90,18 @@ public protocol AuthTransaction: Sendable {
 extension AuthTransaction {
     /// The user, read without a lock.
     public func user(id: String) async throws -> User? { try await user(id: id, forUpdate: false) }
+    /// The client, read without a lock.
+    public func client(id: String) async throws -> OAuthClient? { try await client(id: id, lock: .none) }
+}
+
+/// How a read locks the row it returns until the transaction ends (PostgreSQL; SQLite
+/// transactions are serialised whole).
+public enum RowLock: Sendable {
+    case none
+    /// Others may read and share-lock it, not change or delete it (`FOR SHARE`).
+    case shared
+    /// Nobody else may lock it (`FOR UPDATE`).
+    case exclusive
 }
 
 /// A revoked session as the revocation view needs it.

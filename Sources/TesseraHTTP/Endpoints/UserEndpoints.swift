@@ -12,10 +12,10 @@ extension Endpoints {
     var userRoutes: [Route] {
         var admin = authenticatedRoutes(.scope(Self.adminScope))
         admin.async(.GET, "/v1/users") { request, _, _ in try await listUsers(request) }
-        admin.async(.POST, "/v1/users") { request, _, _ in try await create(request, rolesAllowed: true) }
+        admin.async(.POST, "/v1/users") { request, _, caller in try await create(request, by: caller) }
         admin.async(.GET, "/v1/users/{id}") { _, context, _ in try await getUser(id: context.parameters["id"] ?? "") }
-        admin.async(.PUT, "/v1/users/{id}") { request, context, _ in try await updateUser(request, id: context.parameters["id"] ?? "") }
-        admin.async(.PATCH, "/v1/users/{id}") { request, context, _ in try await updateUser(request, id: context.parameters["id"] ?? "") }
+        admin.async(.PUT, "/v1/users/{id}") { request, context, caller in try await updateUser(request, id: context.parameters["id"] ?? "", by: caller) }
+        admin.async(.PATCH, "/v1/users/{id}") { request, context, caller in try await updateUser(request, id: context.parameters["id"] ?? "", by: caller) }
         admin.async(.DELETE, "/v1/users/{id}") { _, context, _ in try await deleteUser(id: context.parameters["id"] ?? "") }
         var anyone = publicRoutes(.problem)
         anyone.async(.POST, "/v1/signup") { request, _ in try await signup(request) }
@@ -36,17 +36,17 @@ extension Endpoints {
 
     private func signup(_ request: HTTPRequest) async throws -> HTTPResponse {
         guard settings.http.signupEnabled else { return .problem(.notFound, title: "Not Found") }
-        return try await create(request, rolesAllowed: false)
+        return try await create(request, by: nil)
     }
 
-    /// A new user; `roles` only from an administrator, never at open signup.
-    private func create(_ request: HTTPRequest, rolesAllowed: Bool) async throws -> HTTPResponse {
+    /// A new user; `roles` only from an administrator (`caller`), never at open signup.
+    private func create(_ request: HTTPRequest, by caller: Caller?) async throws -> HTTPResponse {
         let body = try jsonBody(request)
         guard let username = body["username"]?.stringValue else { throw HTTPInputError(field: "username", detail: "username is required") }
         guard let password = body["password"]?.stringValue else { throw HTTPInputError(field: "password", detail: "password is required") }
-        guard rolesAllowed || body["roles"] == nil else { throw HTTPInputError(field: "roles", detail: "roles are given by an administrator") }
+        guard caller != nil || body["roles"] == nil else { throw HTTPInputError(field: "roles", detail: "roles are given by an administrator") }
         let roles = try body["roles"].map(Self.roleNames) ?? []
-        let user = try await accounts.createUser(username: username, password: password, roles: roles, actorIP: request.remoteIP)
+        let user = try await accounts.createUser(username: username, password: password, roles: roles, actor: caller?.auditName, actorIP: request.remoteIP)
         var response = HTTPResponse.json(Self.userJSON(user), status: .created)
         response.headers.add(name: "Location", value: "/v1/users/\(user.id)")
         return response
@@ -59,7 +59,7 @@ extension Endpoints {
     /// PUT and PATCH both take any of `username`, `status` (`active`/`disabled`), `password` and
     /// `roles` (the complete new list). Every field is checked before anything changes, and the
     /// changes are one transaction: a 422 or 409 on any field leaves the user unchanged.
-    private func updateUser(_ request: HTTPRequest, id: String) async throws -> HTTPResponse {
+    private func updateUser(_ request: HTTPRequest, id: String, by caller: Caller) async throws -> HTTPResponse {
         let body = try jsonBody(request)
         var changes = AccountService.UserChanges()
         if let value = body["username"] {
@@ -77,7 +77,7 @@ extension Endpoints {
             changes.password = password
         }
         if let value = body["roles"] { changes.roles = .replace(try Self.roleNames(value)) }
-        return .json(Self.userJSON(try await accounts.update(userID: id, changes, actorIP: request.remoteIP)))
+        return .json(Self.userJSON(try await accounts.update(userID: id, changes, actor: caller.auditName, actorIP: request.remoteIP)))
     }
 
     /// A JSON array of role names.

@@ -30,6 +30,16 @@ public struct Caller: Sendable {
         }
     }
 
+    /// Who the caller is, for audit records: "user ID" for a user's credential, "client ID" for
+    /// a client's own token.
+    public var auditName: String {
+        switch credential {
+        case let .bearer(claims):
+            claims.sessionID != nil ? "user \(claims.subject ?? "?")" : "client \(claims.clientID ?? "?")"
+        case let .cookie(session): "user \(session.userID)"
+        }
+    }
+
     public var viaCookie: Bool {
         if case .cookie = credential { return true }
         return false
