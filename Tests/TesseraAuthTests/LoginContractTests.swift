@@ -113,6 +113,19 @@ struct LoginContractTests {
         }
     }
 
+    @Test("an IPv6 client is one source across its /64: rotating addresses in it gains no attempts", arguments: StoreKind.available)
+    func ipv6Grouping(_ kind: StoreKind) async throws {
+        try await Harness.with(kind) { h in
+            try await h.user()
+            let client = try await h.webClient()
+            for host in 1...5 { await expectAuthError(.invalidGrant) { try await h.login(client, password: "wrong guess!", ip: "2001:db8:7:8::\(host)") } }
+            await expectAuthError(.throttled) { try await h.login(client, password: "wrong guess!", ip: "2001:db8:7:8:ffff::6") }
+            // The next /64 is another source; the audit keeps each full address.
+            await expectAuthError(.invalidGrant) { try await h.login(client, password: "wrong guess!", ip: "2001:db8:7:9::1") }
+            #expect(try await h.accounts.auditEvents(limit: 20).contains { $0.ip == "2001:db8:7:8::3" })
+        }
+    }
+
     @Test("throttling waits double up to the 15-minute cap, and throttled attempts are not counted", arguments: StoreKind.available)
     func throttleCap(_ kind: StoreKind) async throws {
         try await Harness.with(

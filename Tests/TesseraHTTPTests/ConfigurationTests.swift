@@ -145,6 +145,11 @@ struct ConfigurationTests {
         ("http.signup", true, { $0.http.signupEnabled }),
         ("http.rate_limit_burst", 5, { $0.http.rateLimitBurst == 5 }),
         ("http.rate_limit_per_second", 0, { $0.http.rateLimitPerSecond == 0 }),
+        (
+            "http.trusted_proxies", .init(.stringArray(["10.0.0.0/8", "::1"]), isSecret: false),
+            { $0.http.trustedProxies.map(\.description) == ["10.0.0.0/8", "::1/128"] }
+        ),
+        ("http.forwarded_header", "forwarded", { $0.http.forwardedHeader == .forwarded }),
         ("revocation.poll_seconds", 5, { $0.revocationPollSeconds == 5 }),
         ("log.level", "debug", { $0.logLevel == .debug }),
     ]

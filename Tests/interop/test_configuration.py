@@ -70,6 +70,8 @@ def test_every_key_reaches_serve_or_the_cli(tessera):
         "http.signup": "true",
         "http.rate_limit_burst": "40",
         "http.rate_limit_per_second": "1",
+        "http.trusted_proxies": "127.0.0.4/32",
+        "http.forwarded_header": "forwarded",
         "revocation.poll_seconds": "2",
         "log.level": "debug",
     }
@@ -167,6 +169,13 @@ def test_every_key_reaches_serve_or_the_cli(tessera):
         assert 5 in groups.values(), names
         # http.rate_limit_burst / _per_second: from one new source address, a burst of 40 POSTs, then 429.
         codes = [curl("--interface", "127.0.0.3", "-X", "POST", f"{issuer}/v1/logout").stdout for _ in range(41)]
+        assert "429" not in codes[:40] and codes[40] == "429", codes
+        # http.trusted_proxies / forwarded_header: behind the proxy at 127.0.0.4 each client named in
+        # Forwarded has its own bucket; X-Forwarded-For (not the configured header) is not read.
+        post = lambda source, header: curl("--interface", source, "-H", header, "-X", "POST", f"{issuer}/v1/logout").stdout
+        codes = [post("127.0.0.4", f"Forwarded: for=198.51.100.{i}") for i in range(41)]
+        assert "429" not in codes, codes
+        codes = [post("127.0.0.4", f"X-Forwarded-For: 198.51.100.{i}") for i in range(41)]
         assert "429" not in codes[:40] and codes[40] == "429", codes
         # log.level=debug: refusals are logged at debug level (never the token).
         assert "request refused" in log_path.read_text()

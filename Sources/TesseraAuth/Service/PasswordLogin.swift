@@ -43,7 +43,9 @@ public final class PasswordLogin: Sendable {
         let requested = try scope.map(Scope.parse)
         let username = (try? Username.canonical(rawUsername)) ?? ""
         let now = environment.now
-        let wait = try await throttleWait(username: username, ip: ip, now: now)
+        // Attempts count per address group (an IPv6 /64); audit records keep the address.
+        let source = IPAddress.limitKey(for: ip)
+        let wait = try await throttleWait(username: username, ip: source, now: now)
         if wait > 0 {
             try await store.transaction {
                 try await $0.insertAuditEvent(AuditEvent(at: now, kind: .loginThrottled, clientID: client.id, ip: ip, detail: "retry after \(wait)s"))
@@ -58,7 +60,7 @@ public final class PasswordLogin: Sendable {
         let matches = try await environment.hashingPool.run { (try? hasher.verify(password, against: storedHash)) ?? false }
         guard let user, matches, user.status == .active else {
             try await store.transaction { tx in
-                try await tx.recordLoginAttempt(username: username, ip: ip, at: now, succeeded: false)
+                try await tx.recordLoginAttempt(username: username, ip: source, at: now, succeeded: false)
                 try await tx.insertAuditEvent(
                     AuditEvent(
                         at: now, kind: .loginFailed, userID: user?.id, clientID: client.id, ip: ip,
@@ -78,7 +80,7 @@ public final class PasswordLogin: Sendable {
             guard let client = try await tx.client(id: client.id, lock: .shared) else { throw AuthError.invalidClient("client removed") }
             let policy = environment.policy.scopes
             let scopes = policy.issued(requested: requested, clientScopes: policy.grantable(by: client), roles: current.roles)
-            try await tx.recordLoginAttempt(username: username, ip: ip, at: now, succeeded: true)
+            try await tx.recordLoginAttempt(username: username, ip: source, at: now, succeeded: true)
             let started = try await sessions.start(tx, user: user, client: client, scope: scopes.joined(separator: " "), now: now, withCookie: withCookie)
             try await tx.insertAuditEvent(
                 AuditEvent(

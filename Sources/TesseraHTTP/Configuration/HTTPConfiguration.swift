@@ -13,6 +13,8 @@ public struct HTTPConfiguration: ConfigurationSection {
         "signup": false,
         "rate_limit_burst": 20,
         "rate_limit_per_second": 10,
+        "trusted_proxies": .init(.stringArray([]), isSecret: false),
+        "forwarded_header": "x-forwarded-for",
     ]
 
     /// `http.hosts` and `http.port` (0 picks a free port), with the built-in connection limits.
@@ -30,6 +32,10 @@ public struct HTTPConfiguration: ConfigurationSection {
     /// client IP, a burst then a rate; a rate of 0 turns the limit off.
     public var rateLimitBurst: Int
     public var rateLimitPerSecond: Int
+    /// `http.trusted_proxies`: CIDR blocks of the reverse proxies in front; only from them is
+    /// the client address read from `http.forwarded_header` (`x-forwarded-for` or `forwarded`).
+    public var trustedProxies: [IPNetwork]
+    public var forwardedHeader: ClientAddressMiddleware.Header
 
     public init(reader: ConfigReader) throws {
         server.hosts = try reader.requiredStringArray(forKey: "hosts")
@@ -41,6 +47,17 @@ public struct HTTPConfiguration: ConfigurationSection {
         signupEnabled = try reader.requiredBool(forKey: "signup")
         rateLimitBurst = try reader.requiredInt(forKey: "rate_limit_burst")
         rateLimitPerSecond = try reader.requiredInt(forKey: "rate_limit_per_second")
+        trustedProxies = try reader.requiredStringArray(forKey: "trusted_proxies").map { text in
+            guard let network = IPNetwork(text) else {
+                throw InvalidConfiguration("http.trusted_proxies entries are addresses or CIDR blocks without host bits (10.0.0.0/8), not \(text)")
+            }
+            return network
+        }
+        let header = try reader.requiredString(forKey: "forwarded_header")
+        guard let forwardedHeader = ClientAddressMiddleware.Header(rawValue: header.lowercased()) else {
+            throw InvalidConfiguration("http.forwarded_header must be x-forwarded-for or forwarded, not \(header)")
+        }
+        self.forwardedHeader = forwardedHeader
         try InvalidConfiguration.require(!server.hosts.isEmpty, "http.hosts must name at least one address")
         try InvalidConfiguration.require((0...65535).contains(server.port), "http.port must be 0-65535")
         try InvalidConfiguration.require((0...256).contains(threads), "http.threads must be 0-256 (0: one per core)")
