@@ -108,6 +108,7 @@ public enum Migrations {
                     "UPDATE sessions SET revoked_at = {now} WHERE revoked_at IS NULL AND (' ' || scope) LIKE '% tessera:%'",
                 ]
             ),
+            (4, ["ALTER TABLE clients ADD COLUMN forwards_client_ip BIGINT NOT NULL DEFAULT 0"]),
         ]
     }
 

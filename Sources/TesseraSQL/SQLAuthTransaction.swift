@@ -77,7 +77,7 @@ public struct SQLAuthTransaction: AuthTransaction {
 
     // MARK: Clients
 
-    private static let clientColumns = "id, secret_hash, kind, grants, scopes, audiences, created_at, introspect"
+    private static let clientColumns = "id, secret_hash, kind, grants, scopes, audiences, created_at, introspect, forwards_client_ip"
 
     private static func client(_ row: any SQLRow) throws -> OAuthClient {
         guard let kind = OAuthClient.Kind(rawValue: try row.requiredText(2)) else { throw SQLError.unexpectedValue("clients.kind") }
@@ -88,18 +88,19 @@ public struct SQLAuthTransaction: AuthTransaction {
         return OAuthClient(
             id: try row.requiredText(0), secretHash: try row.text(1), kind: kind, grants: grants,
             scopes: list(try row.requiredText(4)), audiences: list(try row.requiredText(5)), mayIntrospect: try row.requiredInteger(7) != 0,
-            createdAt: try row.requiredInteger(6))
+            forwardsClientIP: try row.requiredInteger(8) != 0, createdAt: try row.requiredInteger(6))
     }
 
     private static func list(_ text: String) -> [String] { text.split(separator: " ").map(String.init) }
 
     public func insertClient(_ client: OAuthClient) async throws {
         _ = try await run(
-            "INSERT INTO clients (\(Self.clientColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO clients (\(Self.clientColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             [
                 .text(client.id), client.secretHash.map(SQLValue.text) ?? .null, .text(client.kind.rawValue),
                 .text(client.grants.map(\.rawValue).joined(separator: " ")), .text(client.scopes.joined(separator: " ")),
                 .text(client.audiences.joined(separator: " ")), .integer(client.createdAt), .integer(client.mayIntrospect ? 1 : 0),
+                .integer(client.forwardsClientIP ? 1 : 0),
             ], conflict: "client_id")
     }
 
@@ -119,10 +120,11 @@ public struct SQLAuthTransaction: AuthTransaction {
 
     public func updateClient(_ client: OAuthClient) async throws {
         _ = try await run(
-            "UPDATE clients SET grants = $1, scopes = $2, audiences = $3, introspect = $4 WHERE id = $5",
+            "UPDATE clients SET grants = $1, scopes = $2, audiences = $3, introspect = $4, forwards_client_ip = $5 WHERE id = $6",
             [
                 .text(client.grants.map(\.rawValue).joined(separator: " ")), .text(client.scopes.joined(separator: " ")),
-                .text(client.audiences.joined(separator: " ")), .integer(client.mayIntrospect ? 1 : 0), .text(client.id),
+                .text(client.audiences.joined(separator: " ")), .integer(client.mayIntrospect ? 1 : 0),
+                .integer(client.forwardsClientIP ? 1 : 0), .text(client.id),
             ])
     }
 

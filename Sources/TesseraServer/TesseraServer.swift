@@ -43,7 +43,7 @@ public struct TesseraServer: Service {
             issuer: configuration.issuer, verifyAudiences: Set(configuration.token.audiences),
             http: configuration.http, metricsText: metricsText)
         let endpoints = Endpoints(tokens: tokens, accounts: accounts, settings: settings, logger: logger)
-        let application = HTTPApplication(endpoints: endpoints, http: configuration.http, logger: logger, clock: clock)
+        let application = HTTPApplication(endpoints: endpoints, http: configuration.http, logger: logger)
         let threads = configuration.http.threads
         let group = threads == 0 ? MultiThreadedEventLoopGroup.singleton : MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let http = HTTPServer(application: application, configuration: configuration.http.server, logger: logger, group: group)

@@ -179,6 +179,7 @@ struct ClientCommand: AsyncParsableCommand {
         @Option(help: "Allowed scope; repeat for several.") var scope: [String] = []
         @Option(help: "Audience of its access tokens; repeat for several (default: token.audience).") var audience: [String] = []
         @Flag(help: "May call /oauth/introspect (confidential clients only).") var introspect = false
+        @Flag(help: "May send end_user_ip, the address of the user it logs in (confidential clients only).") var forwardsClientIP = false
 
         func run() async throws {
             let grants = try (grant.isEmpty ? (isPublic ? ["password", "refresh_token"] : ["client_credentials"]) : grant).map { name in
@@ -190,7 +191,7 @@ struct ClientCommand: AsyncParsableCommand {
             try await withServices(config) { _, accounts, _ in
                 let created = try await accounts.createClient(
                     id: id, kind: isPublic ? .public : .confidential, grants: grants, scopes: scope, audiences: audience,
-                    mayIntrospect: introspect)
+                    mayIntrospect: introspect, forwardsClientIP: forwardsClientIP)
                 var output: JSONObject = ["client_id": .string(created.client.id)]
                 if let secret = created.secret { output["client_secret"] = .string(secret) }
                 print(output.serialized)
@@ -200,7 +201,7 @@ struct ClientCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List clients: id, kind, grants, scopes, audiences, introspect (yes/no). Never secrets.")
+            abstract: "List clients: id, kind, grants, scopes, audiences, introspect, forwards-client-ip (yes/no). Never secrets.")
         @OptionGroup var config: ConfigOptions
 
         func run() async throws {
@@ -210,6 +211,7 @@ struct ClientCommand: AsyncParsableCommand {
                         [
                             client.id, client.kind.rawValue, client.grants.map(\.rawValue).joined(separator: ","),
                             client.scopes.joined(separator: ","), client.audiences.joined(separator: ","), client.mayIntrospect ? "yes" : "no",
+                            client.forwardsClientIP ? "yes" : "no",
                         ].joined(separator: "\t"))
                 }
             }
@@ -220,10 +222,17 @@ struct ClientCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Change what a registered client may do (its secret stays).")
         @OptionGroup var config: ConfigOptions
         @Argument(help: "Client id.") var id: String
-        @Flag(inversion: .prefixedNo, help: "Whether it may call /oauth/introspect (confidential clients only).") var introspect: Bool
+        @Flag(inversion: .prefixedNo, help: "Whether it may call /oauth/introspect (confidential clients only).") var introspect: Bool?
+        @Flag(inversion: .prefixedNo, help: "Whether it may send end_user_ip (confidential clients only).") var forwardsClientIP: Bool?
+
+        func validate() throws {
+            guard introspect != nil || forwardsClientIP != nil else { throw ValidationError("name a change: --[no-]introspect, --[no-]forwards-client-ip") }
+        }
 
         func run() async throws {
-            try await withServices(config) { _, accounts, _ in try await accounts.setIntrospection(clientID: id, allowed: introspect) }
+            try await withServices(config) { _, accounts, _ in
+                try await accounts.updateClient(id: id, introspect: introspect, forwardsClientIP: forwardsClientIP)
+            }
         }
     }
 

@@ -70,6 +70,8 @@ def test_every_key_reaches_serve_or_the_cli(tessera):
         "http.signup": "true",
         "http.rate_limit_burst": "40",
         "http.rate_limit_per_second": "1",
+        "http.client_rate_limit_burst": "3",
+        "http.client_rate_limit_per_second": "1",
         "http.trusted_proxies": "127.0.0.4/32",
         "http.forwarded_header": "forwarded",
         "revocation.poll_seconds": "2",
@@ -146,6 +148,12 @@ def test_every_key_reaches_serve_or_the_cli(tessera):
             answer = requests.post(f"{issuer}/oauth/token", auth=(console["client_id"], console["client_secret"]),
                                    data={"grant_type": "password", "username": user, "password": PASSWORD}, timeout=30)
             assert answer.json()["scope"] == granted, answer.text
+        # http.client_rate_limit_*: the console client's own bucket (burst 3, two used above) runs dry
+        # whatever the address, while the address buckets are untouched.
+        console_grant = lambda source: curl("--interface", source, "-u", f"{console['client_id']}:{console['client_secret']}",
+                                            "-d", "grant_type=password", "-d", "username=rooty", "-d", f"password={PASSWORD}",
+                                            f"{issuer}/oauth/token").stdout
+        assert [console_grant("127.0.0.6"), console_grant("127.0.0.7")] == ["200", "429"]
         # http.cors_origins: the listed origin is allowed, another is not.
         allowed = requests.get(f"{issuer}/healthz", headers={"Origin": "https://app.example"}, timeout=10)
         assert allowed.headers.get("Access-Control-Allow-Origin") == "https://app.example"

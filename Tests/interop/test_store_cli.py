@@ -63,10 +63,18 @@ def test_clients(tessera, store):
     public = json.loads(cli("client", "add", "spa", "--public").stdout)
     assert public == {"client_id": "spa"}
     listing = cli("client", "list").stdout
-    assert "billing\tconfidential\tclient_credentials\tinvoices:read\tbilling-api\tno" in listing
+    assert "billing\tconfidential\tclient_credentials\tinvoices:read\tbilling-api\tno\tno" in listing
     assert body["client_secret"] not in listing
     assert cli("client", "add", "billing").returncode == 1
     assert cli("client", "add", "x", "--grant", "implicit").returncode == 2
+    # A service's login backend may forward its users' addresses; a public client may not.
+    assert cli("client", "add", "login-backend", "--grant", "password", "--forwards-client-ip").returncode == 0
+    assert "login-backend\tconfidential\tpassword\t\t\tno\tyes" in cli("client", "list").stdout
+    assert cli("client", "update", "login-backend", "--no-forwards-client-ip", "--introspect").returncode == 0
+    assert "login-backend\tconfidential\tpassword\t\t\tyes\tno" in cli("client", "list").stdout
+    assert cli("client", "update", "login-backend").returncode == 2
+    assert cli("client", "add", "spa2", "--public", "--forwards-client-ip").returncode == 2
+    assert cli("client", "update", "spa", "--forwards-client-ip").returncode == 2
     assert cli("client", "remove", "spa").returncode == 0
     assert cli("client", "remove", "spa").returncode == 1
 
@@ -127,7 +135,7 @@ def test_roles_the_first_administrator_and_the_introspection_permission(tessera,
     console = json.loads(cli("client", "add", "console", "--grant", "password", "--grant", "refresh_token",
                              "--scope", "read", "--scope", "tessera:admin").stdout)
     gateway = json.loads(cli("client", "add", "gateway", "--introspect").stdout)
-    assert "gateway\tconfidential\tclient_credentials\t\t\tyes" in cli("client", "list").stdout
+    assert "gateway\tconfidential\tclient_credentials\t\t\tyes\tno" in cli("client", "list").stdout
     listing = {line.split("\t")[1]: line.split("\t")[3] for line in cli("user", "list").stdout.splitlines()}
     assert listing == {"root": "admin", "mallory": ""}
     server = Server(tessera.binary, tessera.workdir, {**tessera.env, **FAST}, store=store)
@@ -206,7 +214,8 @@ def test_migration_3_keeps_a_v2_database_and_backfills_session_scopes(tessera):
         ALTER TABLE users DROP COLUMN roles;
         ALTER TABLE clients DROP COLUMN introspect;
         ALTER TABLE sessions DROP COLUMN scope;
-        DELETE FROM schema_migrations WHERE version = 3;
+        ALTER TABLE clients DROP COLUMN forwards_client_ip;
+        DELETE FROM schema_migrations WHERE version >= 3;
         INSERT INTO users VALUES ('u1', 'old', '$scrypt$x', 'active', 1, 1, 1);
         INSERT INTO clients VALUES ('gw', 'h', 'confidential', 'client_credentials', '', '', 1);
         INSERT INTO sessions VALUES ('s1', 'u1', 'web', 1, 1, 9999999999, 9999999999, NULL, NULL);
@@ -226,5 +235,5 @@ def test_migration_3_keeps_a_v2_database_and_backfills_session_scopes(tessera):
     assert db.execute("SELECT revoked_at FROM refresh_tokens WHERE hash = 'h2'").fetchone() == (None,)
     assert db.execute("SELECT roles FROM users WHERE id = 'u1'").fetchone() == ("",)
     assert db.execute("SELECT introspect FROM clients WHERE id = 'gw'").fetchone() == (0,)
-    assert [v for (v,) in db.execute("SELECT version FROM schema_migrations ORDER BY version")] == [1, 2, 3]
+    assert [v for (v,) in db.execute("SELECT version FROM schema_migrations ORDER BY version")] == [1, 2, 3, 4]
     db.close()

@@ -26,12 +26,15 @@ public struct OAuthClient: Sendable, Hashable, Codable {
     public var audiences: [String]
     /// Whether it may call the introspection endpoint (RFC 7662 §2.1); confidential clients only.
     public var mayIntrospect: Bool
+    /// Whether it may name the end user's address (`end_user_ip`) for throttling and audit:
+    /// a service that posts its users' logins from one address; confidential clients only.
+    public var forwardsClientIP: Bool
     public var createdAt: Int64
 
     /// A client record as stored.
     public init(
         id: String, secretHash: String?, kind: Kind, grants: [GrantType], scopes: [String], audiences: [String], mayIntrospect: Bool = false,
-        createdAt: Int64
+        forwardsClientIP: Bool = false, createdAt: Int64
     ) {
         self.id = id
         self.secretHash = secretHash
@@ -40,6 +43,7 @@ public struct OAuthClient: Sendable, Hashable, Codable {
         self.scopes = scopes
         self.audiences = audiences
         self.mayIntrospect = mayIntrospect
+        self.forwardsClientIP = forwardsClientIP
         self.createdAt = createdAt
     }
 }

@@ -206,7 +206,8 @@ public struct AccountService: Sendable {
     /// client can carry no restricted scope (it cannot prove who it is, so its scope is only a
     /// request) and cannot introspect.
     public func createClient(
-        id: String, kind: OAuthClient.Kind, grants: [GrantType], scopes: [String], audiences: [String], mayIntrospect: Bool = false
+        id: String, kind: OAuthClient.Kind, grants: [GrantType], scopes: [String], audiences: [String], mayIntrospect: Bool = false,
+        forwardsClientIP: Bool = false
     ) async throws -> NewClient {
         guard (1...128).contains(id.count), id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._~-".contains($0)) }) else {
             throw AuthError.invalidInput("client_id", "client ids are 1-128 characters of A-Z a-z 0-9 . _ ~ -")
@@ -225,12 +226,13 @@ public struct AccountService: Sendable {
                 throw AuthError.invalidInput("scope", "a public client cannot carry the restricted scope \(restricted)")
             }
             guard !mayIntrospect else { throw AuthError.invalidInput("introspect", "only confidential clients may introspect") }
+            guard !forwardsClientIP else { throw AuthError.invalidInput("forwards_client_ip", "only confidential clients may forward addresses") }
         }
         let secret = kind == .confidential ? try OpaqueSecret.generate() : nil
         let now = self.now
         let client = OAuthClient(
             id: id, secretHash: secret?.storedHash, kind: kind, grants: grants, scopes: scopes, audiences: audiences, mayIntrospect: mayIntrospect,
-            createdAt: now)
+            forwardsClientIP: forwardsClientIP, createdAt: now)
         try await store.transaction { tx in
             try await tx.insertClient(client)
             try await tx.insertAuditEvent(AuditEvent(at: now, kind: .clientCreated, clientID: id, detail: kind.rawValue))
@@ -238,19 +240,24 @@ public struct AccountService: Sendable {
         return NewClient(client: client, secret: secret?.value)
     }
 
-    /// Allows or forbids a confidential client to introspect (RFC 7662 §2.1); returns the client.
+    /// Grants or withdraws a confidential client's permissions: to introspect (RFC 7662 §2.1)
+    /// and to forward its end users' addresses; nil leaves one as it is. Returns the client.
     @discardableResult
-    public func setIntrospection(clientID: String, allowed: Bool) async throws -> OAuthClient {
+    public func updateClient(id: String, introspect: Bool? = nil, forwardsClientIP: Bool? = nil) async throws -> OAuthClient {
         let now = self.now
         return try await store.transaction { tx in
-            guard var client = try await tx.client(id: clientID) else { throw AuthError.notFound("no such client") }
-            guard client.kind == .confidential || !allowed else {
-                throw AuthError.invalidInput("introspect", "only confidential clients may introspect")
+            guard let before = try await tx.client(id: id, lock: .exclusive) else { throw AuthError.notFound("no such client") }
+            var client = before
+            client.mayIntrospect = introspect ?? client.mayIntrospect
+            client.forwardsClientIP = forwardsClientIP ?? client.forwardsClientIP
+            guard client.kind == .confidential || !(client.mayIntrospect || client.forwardsClientIP) else {
+                throw AuthError.invalidInput("client_id", "only confidential clients may introspect or forward addresses")
             }
-            guard client.mayIntrospect != allowed else { return client }
-            client.mayIntrospect = allowed
+            guard client != before else { return client }
             try await tx.updateClient(client)
-            try await tx.insertAuditEvent(AuditEvent(at: now, kind: .clientUpdated, clientID: clientID, detail: "introspect \(allowed)"))
+            try await tx.insertAuditEvent(
+                AuditEvent(
+                    at: now, kind: .clientUpdated, clientID: id, detail: "introspect \(client.mayIntrospect), forwards_client_ip \(client.forwardsClientIP)"))
             return client
         }
     }

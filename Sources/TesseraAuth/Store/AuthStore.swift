@@ -41,7 +41,7 @@ public protocol AuthTransaction: Sendable {
     /// `exclusive` waits for those and keeps new ones out (removal).
     func client(id: String, lock: RowLock) async throws -> OAuthClient?
     func clients() async throws -> [OAuthClient]
-    /// Stores a client's grants, scopes, audiences and introspection permission.
+    /// Stores a client's grants, scopes, audiences and permissions.
     func updateClient(_ client: OAuthClient) async throws
     func deleteClient(id: String) async throws
 

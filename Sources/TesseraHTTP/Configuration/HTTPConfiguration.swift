@@ -13,6 +13,8 @@ public struct HTTPConfiguration: ConfigurationSection {
         "signup": false,
         "rate_limit_burst": 20,
         "rate_limit_per_second": 10,
+        "client_rate_limit_burst": 500,
+        "client_rate_limit_per_second": 200,
         "trusted_proxies": .init(.stringArray([]), isSecret: false),
         "forwarded_header": "x-forwarded-for",
     ]
@@ -32,6 +34,11 @@ public struct HTTPConfiguration: ConfigurationSection {
     /// client IP, a burst then a rate; a rate of 0 turns the limit off.
     public var rateLimitBurst: Int
     public var rateLimitPerSecond: Int
+    /// `http.client_rate_limit_burst` and `http.client_rate_limit_per_second`: OAuth requests of
+    /// an authenticated confidential client (a service's login backend, a gateway) count against
+    /// the client's own bucket instead of its address's; a rate of 0 turns that limit off.
+    public var clientRateLimitBurst: Int
+    public var clientRateLimitPerSecond: Int
     /// `http.trusted_proxies`: CIDR blocks of the reverse proxies in front; only from them is
     /// the client address read from `http.forwarded_header` (`x-forwarded-for` or `forwarded`).
     public var trustedProxies: [IPNetwork]
@@ -47,6 +54,8 @@ public struct HTTPConfiguration: ConfigurationSection {
         signupEnabled = try reader.requiredBool(forKey: "signup")
         rateLimitBurst = try reader.requiredInt(forKey: "rate_limit_burst")
         rateLimitPerSecond = try reader.requiredInt(forKey: "rate_limit_per_second")
+        clientRateLimitBurst = try reader.requiredInt(forKey: "client_rate_limit_burst")
+        clientRateLimitPerSecond = try reader.requiredInt(forKey: "client_rate_limit_per_second")
         trustedProxies = try reader.requiredStringArray(forKey: "trusted_proxies").map { text in
             guard let network = IPNetwork(text) else {
                 throw InvalidConfiguration("http.trusted_proxies entries are addresses or CIDR blocks without host bits (10.0.0.0/8), not \(text)")
@@ -64,5 +73,8 @@ public struct HTTPConfiguration: ConfigurationSection {
         try InvalidConfiguration.require(
             rateLimitBurst >= 1 && rateLimitPerSecond >= 0,
             "http.rate_limit_burst must be at least 1 and http.rate_limit_per_second at least 0")
+        try InvalidConfiguration.require(
+            clientRateLimitBurst >= 1 && clientRateLimitPerSecond >= 0,
+            "http.client_rate_limit_burst must be at least 1 and http.client_rate_limit_per_second at least 0")
     }
 }

@@ -11,6 +11,8 @@ public struct Endpoints: Sendable {
     let settings: Settings
     let errors: ErrorResponder
     let authenticator: Authenticator
+    /// The rate limits of state-changing requests: per address, and per authenticated client.
+    let admission: ClientAdmission
 
     /// What the endpoints read from configuration: the issuer and audiences (top-level and
     /// `token` keys) and the `http` section as it is, never copied field by field.
@@ -40,6 +42,12 @@ public struct Endpoints: Sendable {
         authenticator = Authenticator(
             tokens: tokens, audiences: settings.verifyAudiences, issuer: settings.issuer,
             trustedOrigins: settings.http.corsOrigins)
+        let http = settings.http
+        let clock = tokens.environment.clock
+        admission = ClientAdmission(
+            addresses: http.rateLimitPerSecond > 0 ? RateLimiter(burst: http.rateLimitBurst, perSecond: Double(http.rateLimitPerSecond), clock: clock) : nil,
+            clients: http.clientRateLimitPerSecond > 0
+                ? RateLimiter(burst: http.clientRateLimitBurst, perSecond: Double(http.clientRateLimitPerSecond), clock: clock) : nil)
     }
 
     /// Every route of the service.

@@ -8,14 +8,15 @@ extension Endpoints {
     /// Clients authenticate per request, inside the handlers (RFC 6749 §2.3), so the group is public.
     var oauthRoutes: [Route] {
         var group = publicRoutes(.oauth)
-        group.async(.POST, "/oauth/token") { request, _ in try await token(request) }
-        group.async(.POST, "/oauth/revoke") { request, _ in try await revoke(request) }
-        group.async(.POST, "/oauth/introspect") { request, _ in try await introspect(request) }
+        group.async(.POST, "/oauth/token") { request, context in try await token(request, context) }
+        group.async(.POST, "/oauth/revoke") { request, context in try await revoke(request, context) }
+        group.async(.POST, "/oauth/introspect") { request, context in try await introspect(request, context) }
         return group.routes
     }
 
     /// Parameters of the token endpoint (RFC 6749 §4.3.2, §4.4.2, §6).
-    static let tokenParameters: Set = ["grant_type", "client_id", "client_secret", "username", "password", "scope", "refresh_token"]
+    /// `end_user_ip` is Tessera's own: the address of the user a confidential client logs in.
+    static let tokenParameters: Set = ["grant_type", "client_id", "client_secret", "username", "password", "scope", "refresh_token", "end_user_ip"]
     /// Parameters of the revocation (RFC 7009 §2.1) and introspection (RFC 7662 §2.1) endpoints.
     static let tokenHintParameters: Set = ["token", "token_type_hint", "client_id", "client_secret"]
 
@@ -37,7 +38,7 @@ extension Endpoints {
 
     /// Client authentication (RFC 6749 §2.3.1): HTTP Basic or `client_id`/`client_secret` in
     /// the body, never both; public clients send `client_id` alone.
-    func authenticateClient(_ request: HTTPRequest, _ form: [String: String]) async throws -> (OAuthClient, usedBasic: Bool) {
+    func authenticateClient(_ request: HTTPRequest, _ form: [String: String]) async throws -> OAuthClient {
         if let header = request.headers.first(name: "authorization"), header.lowercased().hasPrefix("basic ") {
             guard form["client_secret"] == nil else { throw HTTPInputError(field: nil, detail: "use one client authentication method") }
             // RFC 6749 §2.3.1: both parts are form-urlencoded before they are joined and encoded.
@@ -46,28 +47,62 @@ extension Endpoints {
                 let id = Self.formDecoded(text[..<colon]), let secret = Self.formDecoded(text[text.index(after: colon)...])
             else { throw AuthError(.invalidClient, "malformed Basic credentials") }
             if let bodyID = form["client_id"], bodyID != id { throw HTTPInputError(field: nil, detail: "client_id differs from the Basic credentials") }
-            return (try await tokens.clients.authenticate(id: id, secret: secret), true)
+            return try await tokens.clients.authenticate(id: id, secret: secret)
         }
         guard let id = form["client_id"] else { throw AuthError(.invalidClient, "no client authentication") }
-        return (try await tokens.clients.authenticate(id: id, secret: form["client_secret"]), false)
+        return try await tokens.clients.authenticate(id: id, secret: form["client_secret"])
+    }
+
+    /// The form and the authenticated client of an OAuth request, charged to the rate limit
+    /// that applies (`ClientAdmission`): the client's own bucket for a confidential client, the
+    /// address's for anyone else, a failed authentication included. Nothing costly runs before.
+    /// `check` vets the form before the client is authenticated; its result is returned.
+    func admitted<Checked>(
+        _ request: HTTPRequest, _ context: RequestContext, known: Set<String>, check: ([String: String]) throws -> Checked
+    ) async throws -> (form: [String: String], client: OAuthClient, checked: Checked) {
+        let form: [String: String]
+        let client: OAuthClient
+        let checked: Checked
+        do {
+            form = try self.form(request, known: known)
+            checked = try check(form)
+            client = try await authenticateClient(request, form)
+        } catch {
+            try admission.chargeAddress(request, context)
+            throw error
+        }
+        try admission.charge(client, request, context)
+        return (form, client, checked)
+    }
+
+    /// The address a login is throttled and audited under: the end user's when a client
+    /// registered with `--forwards-client-ip` sends `end_user_ip` (a service's login endpoint),
+    /// else the request's.
+    private func loginAddress(_ form: [String: String], _ client: OAuthClient, _ request: HTTPRequest) throws -> String {
+        guard let forwarded = form["end_user_ip"] else { return request.remoteIP }
+        guard client.forwardsClientIP else { throw HTTPInputError(field: nil, detail: "end_user_ip needs a client registered with --forwards-client-ip") }
+        guard let address = IPAddress(forwarded) else { throw HTTPInputError(field: nil, detail: "end_user_ip must be an IP address") }
+        return address.description
     }
 
     private static func formDecoded(_ text: Substring) -> String? {
         text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
     }
 
-    private func token(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let form = try form(request, known: Self.tokenParameters)
-        guard let grantType = form["grant_type"] else { throw HTTPInputError(field: nil, detail: "grant_type is required") }
-        guard let grant = GrantType(rawValue: grantType) else { throw AuthError.unsupportedGrantType("grant_type \(grantType)") }
-        let (client, _) = try await authenticateClient(request, form)
+    private func token(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
+        let (form, client, grant) = try await admitted(request, context, known: Self.tokenParameters) { form in
+            guard let grantType = form["grant_type"] else { throw HTTPInputError(field: nil, detail: "grant_type is required") }
+            guard let grant = GrantType(rawValue: grantType) else { throw AuthError.unsupportedGrantType("grant_type \(grantType)") }
+            return grant
+        }
         let issued: TokenResponse
         switch grant {
         case .password:
             guard let username = form["username"], let password = form["password"] else {
                 throw HTTPInputError(field: nil, detail: "username and password are required")
             }
-            issued = try await tokens.login.grant(client: client, username: username, password: password, scope: form["scope"], ip: request.remoteIP)
+            issued = try await tokens.login.grant(
+                client: client, username: username, password: password, scope: form["scope"], ip: try loginAddress(form, client, request))
         case .refreshToken:
             guard let refreshToken = form["refresh_token"] else { throw HTTPInputError(field: nil, detail: "refresh_token is required") }
             issued = try await tokens.refresh.grant(client: client, refreshToken: refreshToken, scope: form["scope"])
@@ -90,9 +125,8 @@ extension Endpoints {
         return response
     }
 
-    private func revoke(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let form = try form(request, known: Self.tokenHintParameters)
-        let (client, _) = try await authenticateClient(request, form)
+    private func revoke(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
+        let (form, client, _) = try await admitted(request, context, known: Self.tokenHintParameters) { _ in }
         guard let token = form["token"] else { throw HTTPInputError(field: nil, detail: "token is required") }
         try await tokens.revocation.revoke(token: token, client: client)
         var response = HTTPResponse(status: .ok)
@@ -100,9 +134,8 @@ extension Endpoints {
         return response
     }
 
-    private func introspect(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let form = try form(request, known: Self.tokenHintParameters)
-        let (client, _) = try await authenticateClient(request, form)
+    private func introspect(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
+        let (form, client, _) = try await admitted(request, context, known: Self.tokenHintParameters) { _ in }
         guard let token = form["token"] else { throw HTTPInputError(field: nil, detail: "token is required") }
         var response = HTTPResponse.json(Self.introspectionJSON(try await tokens.introspection.introspect(token: token, for: client)))
         response.noStore()

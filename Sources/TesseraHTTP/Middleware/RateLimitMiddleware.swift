@@ -4,10 +4,9 @@ import Synchronization
 import TesseraAuth
 import TesseraJWT
 
-/// A token bucket per client address (an IPv4 address, an IPv6 /64) for state-changing requests
-/// (logins, token requests): `burst` at once, refilled at `perSecond`. Beyond it: 429 with `Retry-After`. Reads (verify, metadata)
-/// are not limited: gateways call them at high rates. Buckets are forgotten when full.
-public final class RateLimitMiddleware: Middleware {
+/// Token buckets by key: `burst` at once, refilled at `perSecond`. Buckets are forgotten when
+/// full, once there are many.
+public final class RateLimiter: Sendable {
     private struct Bucket {
         var tokens: Double
         var updated: Double
@@ -18,16 +17,22 @@ public final class RateLimitMiddleware: Middleware {
     private let buckets = Mutex<[String: Bucket]>([:])
     private let clock: JWTClock
 
-    public init(burst: Int = 20, perSecond: Double = 10, clock: JWTClock = .system) {
+    /// A limiter; a rate of 0 turns it off.
+    public init(burst: Int, perSecond: Double, clock: JWTClock = .system) {
         self.burst = Double(burst)
         self.perSecond = perSecond
         self.clock = clock
     }
 
-    public func handle(_ request: HTTPRequest, context: inout RequestContext, next: Next) -> Dispatch {
-        guard ![.GET, .HEAD, .OPTIONS].contains(request.method) else { return next(request, &context) }
+    /// Takes one token from `key`'s bucket; throws `RateLimited` with the wait when it is empty.
+    func take(_ key: String) throws {
+        if let wait = wait(for: key) { throw RateLimited(retryAfter: wait) }
+    }
+
+    /// Takes one token from `key`'s bucket: nil, or the seconds to wait when it is empty.
+    func wait(for key: String) -> Int? {
+        guard perSecond > 0 else { return nil }
         let now = clock.now
-        let key = IPAddress.limitKey(for: request.remoteIP)
         let wait: Double = buckets.withLock { buckets in
             if buckets.count > 100_000 { buckets = buckets.filter { $0.value.tokens + (now - $0.value.updated) * perSecond < burst } }
             var bucket = buckets[key] ?? Bucket(tokens: burst, updated: now)
@@ -38,9 +43,70 @@ public final class RateLimitMiddleware: Middleware {
             bucket.tokens -= 1
             return 0
         }
-        guard wait > 0 else { return next(request, &context) }
+        return wait > 0 ? Int(wait.rounded(.up)) : nil
+    }
+}
+
+/// 429 with `Retry-After`.
+struct RateLimited: Error, ResponseError {
+    let retryAfter: Int
+
+    func response(style: ErrorStyle) -> HTTPResponse {
         var response = HTTPResponse.problem(.tooManyRequests, title: "Too Many Requests", detail: "slow down and retry after the given delay")
-        response.headers.replaceOrAdd(name: "Retry-After", value: String(Int(wait.rounded(.up))))
-        return .ready(response)
+        response.headers.replaceOrAdd(name: "Retry-After", value: String(retryAfter))
+        return response
+    }
+}
+
+/// The per-address limit on state-changing requests (logins, token requests), by client address
+/// (an IPv4 address, an IPv6 /64). Reads (verify, metadata) are not limited: gateways call them at
+/// high rates. An OAuth request that carries client credentials passes through: the endpoint
+/// charges the client's own bucket once the client has authenticated, or this bucket if it has
+/// not (`ClientAdmission`), so a service's login endpoint is not limited like one anonymous user.
+public struct RateLimitMiddleware: Middleware {
+    let addresses: RateLimiter
+
+    public init(addresses: RateLimiter) { self.addresses = addresses }
+
+    public func handle(_ request: HTTPRequest, context: inout RequestContext, next: Next) -> Dispatch {
+        guard ![.GET, .HEAD, .OPTIONS].contains(request.method) else { return next(request, &context) }
+        if ClientAdmission.carriesClientCredentials(request) {
+            context.addressLimitDeferred = true
+            return next(request, &context)
+        }
+        if let wait = addresses.wait(for: IPAddress.limitKey(for: request.remoteIP)) {
+            return .ready(RateLimited(retryAfter: wait).response(style: .problem))
+        }
+        return next(request, &context)
+    }
+}
+
+/// Which bucket an OAuth request is charged to, decided after client authentication: an
+/// authenticated confidential client's own (generous) bucket, or the per-address bucket for
+/// anyone else (a public client, a failed authentication, a malformed request).
+struct ClientAdmission: Sendable {
+    let addresses: RateLimiter?
+    let clients: RateLimiter?
+
+    /// Whether the request says it authenticates a confidential client: HTTP Basic, or a
+    /// `client_secret` in a form body. Claiming is cheap; the endpoint verifies it before
+    /// charging the client's bucket, and charges the address otherwise.
+    static func carriesClientCredentials(_ request: HTTPRequest) -> Bool {
+        guard request.path.hasPrefix("/oauth/") else { return false }
+        if let authorization = request.headers.first(name: "authorization"), authorization.lowercased().hasPrefix("basic ") { return true }
+        return request.body.count >= 14 && request.body.firstRange(of: Array("client_secret=".utf8)) != nil
+    }
+
+    /// Charges the address bucket if the middleware left it to the endpoint.
+    func chargeAddress(_ request: HTTPRequest, _ context: RequestContext) throws {
+        guard context.addressLimitDeferred else { return }
+        try addresses?.take(IPAddress.limitKey(for: request.remoteIP))
+    }
+
+    /// Charges `client`'s bucket when it is confidential (it has authenticated), the address
+    /// bucket otherwise.
+    func charge(_ client: OAuthClient, _ request: HTTPRequest, _ context: RequestContext) throws {
+        guard client.kind == .confidential else { return try chargeAddress(request, context) }
+        try clients?.take(client.id)
     }
 }

@@ -22,16 +22,13 @@ public struct HTTPApplication: Sendable {
     /// Tessera's application: every route of `endpoints` behind the middleware chain that the
     /// `http` section configures (request id → client address behind trusted proxies → access
     /// log → metrics → CORS → rate limit).
-    /// `clock` is the rate limiter's.
-    public init(endpoints: Endpoints, http: HTTPConfiguration, logger: Logger, clock: JWTClock = .system) {
+    public init(endpoints: Endpoints, http: HTTPConfiguration, logger: Logger) {
         var middleware: [any Middleware] = [RequestIDMiddleware()]
         if !http.trustedProxies.isEmpty {
             middleware.append(ClientAddressMiddleware(trustedProxies: http.trustedProxies, header: http.forwardedHeader))
         }
         middleware += [AccessLogMiddleware(logger: logger), MetricsMiddleware(), CORSMiddleware(allowedOrigins: http.corsOrigins)]
-        if http.rateLimitPerSecond > 0 {
-            middleware.append(RateLimitMiddleware(burst: http.rateLimitBurst, perSecond: Double(http.rateLimitPerSecond), clock: clock))
-        }
+        if let addresses = endpoints.admission.addresses { middleware.append(RateLimitMiddleware(addresses: addresses)) }
         self.init(router: Router(endpoints.routes), middleware: middleware)
     }
 

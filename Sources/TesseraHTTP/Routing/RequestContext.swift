@@ -7,6 +7,9 @@ public struct RequestContext: Sendable {
     public var route = ""
     /// Parameters captured from the route pattern (`{id}`).
     public var parameters: [String: String] = [:]
+    /// The rate limiter left this request's per-address charge to the endpoint, which decides
+    /// after client authentication (`ClientAdmission`).
+    public var addressLimitDeferred = false
     /// When the request was complete, for the access log and latency metrics.
     public let receivedAt: ContinuousClock.Instant
 
