@@ -22,10 +22,11 @@ ensure_packages libssl-dev pkg-config
 
 [ "${1:-}" = "--venv" ] || exit 0
 
-# The test suite's real clients and peers: curl and nginx (auth_request).
-ensure_packages curl nginx-light
+# The test suite's real clients and peers: curl, nginx (auth_request), Caddy (the TLS proxy in
+# front) and headless Chromium with its WebDriver (the browser behind it).
+ensure_packages curl nginx-light caddy chromium chromium-driver
 
-if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import jwt, passlib, pytest, authlib, requests, schemathesis' 2>/dev/null; then
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import jwt, passlib, pytest, authlib, requests, schemathesis, selenium' 2>/dev/null; then
   echo "setup: creating .venv with the interop clients"
   python3 -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check -r Tests/interop/requirements.txt
