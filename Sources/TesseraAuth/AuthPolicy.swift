@@ -63,6 +63,9 @@ public struct LoginThrottlePolicy: Sendable {
     public var baseDelay: Int64 = 1
     /// Longest delay ever asked for, in seconds.
     public var maximumDelay: Int64 = 900
+    /// How long a source (an address, an IPv6 /64) stays known for an account after a successful
+    /// login from it: known sources skip the per-account limit (default 30 days).
+    public var knownSourceLifetime: Int64 = 30 * 86400
 
     /// Default throttling.
     public init() {}

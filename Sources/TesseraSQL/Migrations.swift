@@ -109,6 +109,26 @@ public enum Migrations {
                 ]
             ),
             (4, ["ALTER TABLE clients ADD COLUMN forwards_client_ip BIGINT NOT NULL DEFAULT 0"]),
+            (
+                5,
+                [
+                    """
+                    CREATE TABLE login_sources (
+                        username TEXT NOT NULL,
+                        ip TEXT NOT NULL,
+                        last_success_at BIGINT NOT NULL,
+                        PRIMARY KEY (username, ip))
+                    """,
+                    """
+                    CREATE TABLE throttled_logins (
+                        username TEXT NOT NULL,
+                        ip TEXT NOT NULL,
+                        count BIGINT NOT NULL,
+                        last_at BIGINT NOT NULL,
+                        PRIMARY KEY (username, ip))
+                    """,
+                ]
+            ),
         ]
     }
 

@@ -242,10 +242,49 @@ public struct SQLAuthTransaction: AuthTransaction {
 
     // MARK: Login attempts
 
-    public func recordLoginAttempt(username: String, ip: String, at: Int64, succeeded: Bool) async throws {
+    public func lockLoginThrottle(username: String) async throws {
+        // SQLite transactions are serialised whole (BEGIN IMMEDIATE).
+        guard db.dialect == .postgres else { return }
+        _ = try await run("SELECT pg_advisory_xact_lock(hashtextextended('tessera.login:' || $1, 0))", [.text(username)])
+    }
+
+    public func reserveLoginAttempt(username: String, ip: String, at: Int64) async throws -> Int64 {
+        let rows = try await run(
+            "INSERT INTO login_attempts (username, ip, at, succeeded) VALUES ($1, $2, $3, 0) RETURNING id", [.text(username), .text(ip), .integer(at)])
+        guard let id = try rows.first?.integer(0) else { throw SQLError.unexpectedValue("login_attempts.id") }
+        return id
+    }
+
+    public func markLoginAttemptSucceeded(id: Int64) async throws {
+        _ = try await run("UPDATE login_attempts SET succeeded = 1 WHERE id = $1", [.integer(id)])
+    }
+
+    public func releaseLoginAttempt(id: Int64) async throws {
+        _ = try await run("DELETE FROM login_attempts WHERE id = $1", [.integer(id)])
+    }
+
+    public func countThrottledLogin(username: String, ip: String, at: Int64) async throws -> Int64 {
+        let rows = try await run(
+            """
+            INSERT INTO throttled_logins (username, ip, count, last_at) VALUES ($1, $2, 1, $3)
+            ON CONFLICT (username, ip) DO UPDATE SET count = throttled_logins.count + 1, last_at = excluded.last_at
+            RETURNING count
+            """, [.text(username), .text(ip), .integer(at)])
+        guard let count = try rows.first?.integer(0) else { throw SQLError.unexpectedValue("throttled_logins.count") }
+        return count
+    }
+
+    public func rememberLoginSource(username: String, ip: String, at: Int64) async throws {
         _ = try await run(
-            "INSERT INTO login_attempts (username, ip, at, succeeded) VALUES ($1, $2, $3, $4)",
-            [.text(username), .text(ip), .integer(at), .integer(succeeded ? 1 : 0)])
+            """
+            INSERT INTO login_sources (username, ip, last_success_at) VALUES ($1, $2, $3)
+            ON CONFLICT (username, ip) DO UPDATE SET last_success_at = excluded.last_success_at
+            """, [.text(username), .text(ip), .integer(at)])
+    }
+
+    public func isKnownLoginSource(username: String, ip: String, since: Int64) async throws -> Bool {
+        try await !run("SELECT 1 FROM login_sources WHERE username = $1 AND ip = $2 AND last_success_at >= $3", [.text(username), .text(ip), .integer(since)])
+            .isEmpty
     }
 
     public func loginFailures(username: String?, ip: String?, since: Int64, afterLastSuccess: Bool) async throws -> LoginFailures {
@@ -261,8 +300,10 @@ public struct SQLAuthTransaction: AuthTransaction {
         return LoginFailures(count: Int(try row.integer(0) ?? 0), latest: try row.integer(1))
     }
 
-    public func pruneLoginAttempts(before: Int64) async throws {
+    public func pruneLoginAttempts(before: Int64, sourcesBefore: Int64) async throws {
         _ = try await run("DELETE FROM login_attempts WHERE at < $1", [.integer(before)])
+        _ = try await run("DELETE FROM throttled_logins WHERE last_at < $1", [.integer(before)])
+        _ = try await run("DELETE FROM login_sources WHERE last_success_at < $1", [.integer(sourcesBefore)])
     }
 
     // MARK: Audit

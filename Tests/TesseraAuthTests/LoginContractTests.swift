@@ -113,6 +113,59 @@ struct LoginContractTests {
         }
     }
 
+    @Test("20 concurrent wrong attempts for one user and address: exactly the 5 free ones check a password", arguments: StoreKind.available)
+    func concurrentAttemptsAreAdmittedAtomically(_ kind: StoreKind) async throws {
+        try await Harness.with(kind) { h in
+            try await h.user()
+            let client = try await h.webClient()
+            let pool = h.tokens.environment.hashingPool
+            let before = pool.jobsAccepted
+            let codes = await withTaskGroup(of: AuthError.Code?.self) { group in
+                for _ in 0..<20 {
+                    group.addTask {
+                        do {
+                            _ = try await h.login(client, password: "wrong guess!", ip: "203.0.113.50")
+                            return nil
+                        } catch let error as AuthError {
+                            return error.code
+                        } catch {
+                            return nil
+                        }
+                    }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(pool.jobsAccepted - before == 5, "password checks run")
+            #expect(codes.filter { $0 == .invalidGrant }.count == 5 && codes.filter { $0 == .throttled }.count == 15, "\(codes)")
+            // The throttled ones were counted, and audited once.
+            #expect(try await h.accounts.auditEvents(limit: 50).filter { $0.kind == .loginThrottled }.count == 1)
+        }
+    }
+
+    @Test("an attack from 20 addresses cannot lock the owner out of an address they logged in from before", arguments: StoreKind.available)
+    func noLockoutFromManyAddresses(_ kind: StoreKind) async throws {
+        try await Harness.with(kind) { h in
+            try await h.user()
+            let client = try await h.webClient()
+            _ = try await h.login(client, ip: "192.0.2.10")  // the owner, at home, last week
+            h.clock.advance(7 * 86400)
+            for attacker in 0..<20 {
+                for _ in 0..<5 { _ = try? await h.login(client, password: "wrong guess!", ip: "198.51.100.\(attacker)") }
+            }
+            // Past the account-wide 50 failures (the later attackers are throttled too). A new
+            // address waits; the owner's does not.
+            await expectAuthError(.throttled) { try await h.login(client, ip: "203.0.113.77") }
+            _ = try await h.login(client, ip: "192.0.2.10")
+            // …and a known source forgotten after knownSourceLifetime is a stranger again.
+            h.clock.advance(31 * 86400)
+            try await h.tokens.login.pruneAttempts()
+            for attacker in 0..<20 {
+                for _ in 0..<5 { _ = try? await h.login(client, password: "wrong guess!", ip: "198.51.100.\(attacker)") }
+            }
+            await expectAuthError(.throttled) { try await h.login(client, ip: "192.0.2.10") }
+        }
+    }
+
     @Test("an IPv6 client is one source across its /64: rotating addresses in it gains no attempts", arguments: StoreKind.available)
     func ipv6Grouping(_ kind: StoreKind) async throws {
         try await Harness.with(kind) { h in

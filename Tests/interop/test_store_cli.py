@@ -208,13 +208,15 @@ def test_migration_3_keeps_a_v2_database_and_backfills_session_scopes(tessera):
     store = f"sqlite:{path}"
     assert tessera.run("migrate", "--store", store).returncode == 0
     db = sqlite3.connect(path)
-    # Back to schema 2: what version 3 added goes away.
+    # Back to schema 2: what versions 3 and later added goes away.
     db.executescript("""
         DROP INDEX sessions_by_client;
         ALTER TABLE users DROP COLUMN roles;
         ALTER TABLE clients DROP COLUMN introspect;
         ALTER TABLE sessions DROP COLUMN scope;
         ALTER TABLE clients DROP COLUMN forwards_client_ip;
+        DROP TABLE login_sources;
+        DROP TABLE throttled_logins;
         DELETE FROM schema_migrations WHERE version >= 3;
         INSERT INTO users VALUES ('u1', 'old', '$scrypt$x', 'active', 1, 1, 1);
         INSERT INTO clients VALUES ('gw', 'h', 'confidential', 'client_credentials', '', '', 1);
@@ -235,5 +237,5 @@ def test_migration_3_keeps_a_v2_database_and_backfills_session_scopes(tessera):
     assert db.execute("SELECT revoked_at FROM refresh_tokens WHERE hash = 'h2'").fetchone() == (None,)
     assert db.execute("SELECT roles FROM users WHERE id = 'u1'").fetchone() == ("",)
     assert db.execute("SELECT introspect FROM clients WHERE id = 'gw'").fetchone() == (0,)
-    assert [v for (v,) in db.execute("SELECT version FROM schema_migrations ORDER BY version")] == [1, 2, 3, 4]
+    assert [v for (v,) in db.execute("SELECT version FROM schema_migrations ORDER BY version")] == [1, 2, 3, 4, 5]
     db.close()

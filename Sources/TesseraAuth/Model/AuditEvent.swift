@@ -4,6 +4,7 @@ public struct AuditEvent: Sendable, Hashable, Codable {
     public enum Kind: String, Sendable, Codable, CaseIterable {
         case loginSucceeded = "login.succeeded"
         case loginFailed = "login.failed"
+        /// The first throttled attempt of a username from a source; the rest are counted.
         case loginThrottled = "login.throttled"
         case refreshReuseDetected = "refresh.reuse_detected"
         case tokenRevoked = "token.revoked"

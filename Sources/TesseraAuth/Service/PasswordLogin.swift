@@ -45,22 +45,21 @@ public final class PasswordLogin: Sendable {
         let now = environment.now
         // Attempts count per address group (an IPv6 /64); audit records keep the address.
         let source = IPAddress.limitKey(for: ip)
-        let wait = try await throttleWait(username: username, ip: source, now: now)
-        if wait > 0 {
-            try await store.transaction {
-                try await $0.insertAuditEvent(AuditEvent(at: now, kind: .loginThrottled, clientID: client.id, ip: ip, detail: "retry after \(wait)s"))
-            }
-            outcomes.throttled.increment()
-            throw AuthError(.throttled, "too many failed logins", retryAfter: Int(wait))
-        }
+        let attempt = try await admit(username: username, source: source, now: now, audit: (client.id, ip))
         let user = username.isEmpty ? nil : try await store.transaction { try await $0.user(username: username) }
         let storedHash: String
         if let user { storedHash = user.passwordHash } else { storedHash = try await standInHash() }
         let hasher = environment.hasher
-        let matches = try await environment.hashingPool.run { (try? hasher.verify(password, against: storedHash)) ?? false }
+        let matches: Bool
+        do {
+            matches = try await environment.hashingPool.run { (try? hasher.verify(password, against: storedHash)) ?? false }
+        } catch {
+            // No password was checked (the hashing queue was full): the attempt does not count.
+            try? await store.transaction { try await $0.releaseLoginAttempt(id: attempt) }
+            throw error
+        }
         guard let user, matches, user.status == .active else {
             try await store.transaction { tx in
-                try await tx.recordLoginAttempt(username: username, ip: source, at: now, succeeded: false)
                 try await tx.insertAuditEvent(
                     AuditEvent(
                         at: now, kind: .loginFailed, userID: user?.id, clientID: client.id, ip: ip,
@@ -80,7 +79,8 @@ public final class PasswordLogin: Sendable {
             guard let client = try await tx.client(id: client.id, lock: .shared) else { throw AuthError.invalidClient("client removed") }
             let policy = environment.policy.scopes
             let scopes = policy.issued(requested: requested, clientScopes: policy.grantable(by: client), roles: current.roles)
-            try await tx.recordLoginAttempt(username: username, ip: source, at: now, succeeded: true)
+            try await tx.markLoginAttemptSucceeded(id: attempt)
+            try await tx.rememberLoginSource(username: username, ip: source, at: now)
             let started = try await sessions.start(tx, user: user, client: client, scope: scopes.joined(separator: " "), now: now, withCookie: withCookie)
             try await tx.insertAuditEvent(
                 AuditEvent(
@@ -95,10 +95,47 @@ public final class PasswordLogin: Sendable {
         return response
     }
 
-    /// Deletes login attempts too old to count for throttling, so the table stays small.
+    /// Deletes login attempts too old to count for throttling, and login sources not seen for
+    /// longer than they are remembered, so the tables stay small.
     public func pruneAttempts() async throws {
-        let before = environment.now - environment.policy.throttle.window
-        try await environment.store.transaction { try await $0.pruneLoginAttempts(before: before) }
+        let rules = environment.policy.throttle
+        let now = environment.now
+        try await environment.store.transaction {
+            try await $0.pruneLoginAttempts(before: now - rules.window, sourcesBefore: now - rules.knownSourceLifetime)
+        }
+    }
+
+    /// Decides whether this attempt may check a password and, if so, reserves it: recorded as a
+    /// failure until it succeeds. Decision and reservation are one transaction, serialised per
+    /// username, so concurrent attempts cannot all pass a check meant to let a few through. A
+    /// throttled attempt increments a counter; only the first of a run is audited (`audit`:
+    /// the client and the full address).
+    private func admit(username: String, source: String, now: Int64, audit: (clientID: String, ip: String)) async throws -> Int64 {
+        let admission: Admission = try await environment.store.transaction { tx in
+            try await tx.lockLoginThrottle(username: username)
+            let wait = try await throttleWait(tx, username: username, ip: source, now: now)
+            guard wait == 0 else {
+                if try await tx.countThrottledLogin(username: username, ip: source, at: now) == 1 {
+                    try await tx.insertAuditEvent(
+                        AuditEvent(at: now, kind: .loginThrottled, clientID: audit.clientID, ip: audit.ip, detail: "retry after \(wait)s; further ones counted")
+                    )
+                }
+                return .throttled(wait)
+            }
+            return .reserved(try await tx.reserveLoginAttempt(username: username, ip: source, at: now))
+        }
+        switch admission {
+        case let .reserved(id):
+            return id
+        case let .throttled(wait):
+            outcomes.throttled.increment()
+            throw AuthError(.throttled, "too many failed logins", retryAfter: Int(wait))
+        }
+    }
+
+    private enum Admission {
+        case reserved(Int64)
+        case throttled(Int64)
     }
 
     private func rehashIfWeaker(_ user: User, password: String) async throws {
@@ -115,18 +152,23 @@ public final class PasswordLogin: Sendable {
         }
     }
 
-    private func throttleWait(username: String, ip: String, now: Int64) async throws -> Int64 {
+    /// The longest of the three waits. A source the account logged in from successfully before
+    /// (within `knownSourceLifetime`) is exempt from the account-wide one: failures from
+    /// elsewhere, however many addresses they come from, never lock the owner out of their
+    /// usual place.
+    private func throttleWait(_ tx: any AuthTransaction, username: String, ip: String, now: Int64) async throws -> Int64 {
         let rules = environment.policy.throttle
         let since = now - rules.window
-        return try await environment.store.transaction { tx in
-            let pair = try await tx.loginFailures(username: username, ip: ip, since: since, afterLastSuccess: true)
-            let perIP = try await tx.loginFailures(username: nil, ip: ip, since: since, afterLastSuccess: false)
+        let pair = try await tx.loginFailures(username: username, ip: ip, since: since, afterLastSuccess: true)
+        let perIP = try await tx.loginFailures(username: nil, ip: ip, since: since, afterLastSuccess: false)
+        var wait = max(
+            rules.wait(failures: pair.count, latest: pair.latest, free: rules.freeAttemptsPerPair, now: now),
+            rules.wait(failures: perIP.count, latest: perIP.latest, free: rules.freeAttemptsPerIP, now: now))
+        if try await !tx.isKnownLoginSource(username: username, ip: ip, since: now - rules.knownSourceLifetime) {
             let perAccount = try await tx.loginFailures(username: username, ip: nil, since: since, afterLastSuccess: true)
-            return max(
-                rules.wait(failures: pair.count, latest: pair.latest, free: rules.freeAttemptsPerPair, now: now),
-                rules.wait(failures: perIP.count, latest: perIP.latest, free: rules.freeAttemptsPerIP, now: now),
-                rules.wait(failures: perAccount.count, latest: perAccount.latest, free: rules.freeAttemptsPerAccount, now: now))
+            wait = max(wait, rules.wait(failures: perAccount.count, latest: perAccount.latest, free: rules.freeAttemptsPerAccount, now: now))
         }
+        return wait
     }
 }
 

@@ -69,13 +69,28 @@ public protocol AuthTransaction: Sendable {
     func revokeRefreshTokens(sessionID: String, at: Int64) async throws
 
     // Login attempts
-    func recordLoginAttempt(username: String, ip: String, at: Int64, succeeded: Bool) async throws
+    /// Serialises throttling decisions for one username until the transaction ends, so that
+    /// concurrent attempts cannot all pass a check meant to let a few through.
+    func lockLoginThrottle(username: String) async throws
+    /// Records an attempt as failed before the password is checked (a reservation); returns its id.
+    func reserveLoginAttempt(username: String, ip: String, at: Int64) async throws -> Int64
+    /// Marks a reserved attempt as the success it turned out to be.
+    func markLoginAttemptSucceeded(id: Int64) async throws
+    /// Deletes a reservation whose password check never ran (the hashing queue was full).
+    func releaseLoginAttempt(id: Int64) async throws
+    /// Counts a throttled attempt of `username` from `ip` (one row per pair, not one per
+    /// attempt); returns the pair's count so far.
+    func countThrottledLogin(username: String, ip: String, at: Int64) async throws -> Int64
+    /// Remembers that `username` logged in successfully from `ip` at `at`.
+    func rememberLoginSource(username: String, ip: String, at: Int64) async throws
+    /// Whether `username` logged in successfully from `ip` at or after `since`.
+    func isKnownLoginSource(username: String, ip: String, since: Int64) async throws -> Bool
     /// Failed attempts at or after `since` matching the username and/or ip given (nil matches
     /// any), and the newest failure's time. With `afterLastSuccess`, only failures after the most
     /// recent success matching the same filter count.
     func loginFailures(username: String?, ip: String?, since: Int64, afterLastSuccess: Bool) async throws -> LoginFailures
-    /// Deletes attempts older than `before`.
-    func pruneLoginAttempts(before: Int64) async throws
+    /// Deletes attempts and throttle counts older than `before`, and sources last seen before `sourcesBefore`.
+    func pruneLoginAttempts(before: Int64, sourcesBefore: Int64) async throws
 
     // Audit
     func insertAuditEvent(_ event: AuditEvent) async throws

@@ -1,0 +1,30 @@
+"""Lockout attacks against the real binary from 20 loopback source addresses: the owner keeps
+logging in from an address they used before, while a new address is held back."""
+import subprocess
+
+from server import Server
+
+PASSWORD = "the owner's password"
+
+
+def login(server: Server, source: str, password: str) -> str:
+    return subprocess.run(
+        ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--interface", source, server.url + "/oauth/token",
+         "-d", "grant_type=password", "-d", "client_id=web", "-d", "username=owner", "--data-urlencode", f"password={password}"],
+        capture_output=True, text=True, timeout=30).stdout
+
+
+def test_twenty_attacking_addresses_cannot_lock_the_owner_out(tessera):
+    fast = {"TESSERA_PASSWORD_SCRYPT_LN": "8"}
+    assert tessera.run("user", "add", "owner", stdin=PASSWORD + "\n", env=fast).returncode == 0
+    assert tessera.run("client", "add", "web", "--public").returncode == 0
+    server = Server(tessera.binary, tessera.workdir, {**tessera.env, **fast})
+    try:
+        assert login(server, "127.0.0.2", PASSWORD) == "200"  # the owner, from home
+        attacks = [login(server, f"127.0.0.{10 + attacker}", "guess") for attacker in range(20) for _ in range(5)]
+        # 100 wrong passwords: the account-wide limit (50) is reached and the later ones wait.
+        assert attacks.count("400") >= 50 and attacks[-1] == "429", attacks
+        assert login(server, "127.0.0.3", PASSWORD) == "429"  # a new address waits…
+        assert login(server, "127.0.0.2", PASSWORD) == "200"  # …the owner's known one does not
+    finally:
+        assert server.stop() == 0
