@@ -16,6 +16,9 @@ public struct AuthPolicy: Sendable {
     public var refreshTokenTTL: Int64 = 7 * 86400
     /// A session unused this long ends (default 7 days, the refresh lifetime).
     public var sessionIdleTimeout: Int64 = 7 * 86400
+    /// A cookie session's last use is written at most this often, in seconds (default 60): its
+    /// idle expiry may be that much earlier than the last request.
+    public var sessionTouchInterval: Int64 = 60
     /// A session ends this long after login whatever the use (default 30 days).
     public var sessionAbsoluteTimeout: Int64 = 30 * 86400
     /// Seconds after a refresh token is spent during which presenting it again is treated as the

@@ -58,6 +58,11 @@ public final class PostgresAuthStore: AuthStore, Service {
         try await inTransaction { try await body(SQLAuthTransaction($0)) }
     }
 
+    /// Reads need no separate path: PostgreSQL's snapshots never wait for writers.
+    public func read<T: Sendable>(_ body: @Sendable (any AuthTransaction) async throws -> T) async throws -> T {
+        try await transaction(body)
+    }
+
     private func inTransaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         do {
             return try await withDeadline {

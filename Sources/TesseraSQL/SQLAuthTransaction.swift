@@ -159,8 +159,8 @@ public struct SQLAuthTransaction: AuthTransaction {
         try await run("SELECT \(Self.sessionColumns) FROM sessions WHERE id = $1\(forUpdate ? lock : "")", [.text(id)]).first.map(Self.session)
     }
 
-    public func session(cookieHash: String) async throws -> Session? {
-        try await run("SELECT \(Self.sessionColumns) FROM sessions WHERE cookie_hash = $1\(lock)", [.text(cookieHash)]).first.map(Self.session)
+    public func session(cookieHash: String, forUpdate: Bool) async throws -> Session? {
+        try await run("SELECT \(Self.sessionColumns) FROM sessions WHERE cookie_hash = $1\(forUpdate ? lock : "")", [.text(cookieHash)]).first.map(Self.session)
     }
 
     public func sessions(userID: String) async throws -> [Session] {

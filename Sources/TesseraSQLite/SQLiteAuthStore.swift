@@ -7,9 +7,13 @@ import TesseraSQL
 /// The embedded store: one SQLite file in WAL mode with full fsync, foreign keys on and a busy
 /// timeout so the CLI and a running server can share it. Transactions are `BEGIN IMMEDIATE` and
 /// run one at a time on the connection, so a read-modify-write inside one is never interleaved.
+/// Reads run on a second connection with `BEGIN DEFERRED`: in WAL mode they see a snapshot and
+/// neither wait for the writer nor take its lock.
 public final class SQLiteAuthStore: AuthStore {
     private let connection: SQLiteConnection
     private let mutex = AsyncMutex()
+    private let reader: SQLiteConnection
+    private let readerMutex = AsyncMutex()
     private let clock: JWTClock
 
     /// Opens (creating if needed) the database at `path`.
@@ -19,20 +23,23 @@ public final class SQLiteAuthStore: AuthStore {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
         let connection: SQLiteConnection
+        let reader: SQLiteConnection
         do {
             connection = try await SQLiteConnection.open(storage: .file(path: path))
+            for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 10000"] {
+                _ = try await connection.query(pragma, [])
+            }
+            reader = try await SQLiteConnection.open(storage: .file(path: path))
+            _ = try await reader.query("PRAGMA busy_timeout = 10000", [])
         } catch {
             throw AuthError.storeUnavailable("cannot open SQLite database \(path): \(error)")
         }
-        let store = SQLiteAuthStore(connection: connection, clock: clock)
-        for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 10000"] {
-            _ = try await connection.query(pragma, [])
-        }
-        return store
+        return SQLiteAuthStore(connection: connection, reader: reader, clock: clock)
     }
 
-    private init(connection: SQLiteConnection, clock: JWTClock) {
+    private init(connection: SQLiteConnection, reader: SQLiteConnection, clock: JWTClock) {
         self.connection = connection
+        self.reader = reader
         self.clock = clock
     }
 
@@ -47,9 +54,20 @@ public final class SQLiteAuthStore: AuthStore {
     }
 
     private func inTransaction<T: Sendable>(_ body: (any SQLExecutor) async throws -> T) async throws -> T {
+        try await run(on: connection, mutex, begin: "BEGIN IMMEDIATE", body)
+    }
+
+    private func inReadTransaction<T: Sendable>(_ body: (any SQLExecutor) async throws -> T) async throws -> T {
+        try await run(on: reader, readerMutex, begin: "BEGIN DEFERRED", body)
+    }
+
+    /// `body` between `begin` and COMMIT on `connection`, one at a time; ROLLBACK if it throws.
+    private func run<T: Sendable>(
+        on connection: SQLiteConnection, _ mutex: AsyncMutex, begin: String, _ body: (any SQLExecutor) async throws -> T
+    ) async throws -> T {
         let executor = SQLiteExecutor(connection: connection)
         return try await mutex.withLock {
-            _ = try await executor.query("BEGIN IMMEDIATE", [])
+            _ = try await executor.query(begin, [])
             do {
                 let result = try await body(executor)
                 _ = try await executor.query("COMMIT", [])
@@ -61,12 +79,16 @@ public final class SQLiteAuthStore: AuthStore {
         }
     }
 
+    public func read<T: Sendable>(_ body: @Sendable (any AuthTransaction) async throws -> T) async throws -> T {
+        try await inReadTransaction { try await body(SQLAuthTransaction($0)) }
+    }
+
     public func sessionsRevoked(since: Int64, expiringAfter: Int64) async throws -> [RevokedSession] {
-        try await inTransaction { try await SQLQueries.sessionsRevoked($0, since: since, expiringAfter: expiringAfter) }
+        try await inReadTransaction { try await SQLQueries.sessionsRevoked($0, since: since, expiringAfter: expiringAfter) }
     }
 
     public func ping() async throws {
-        _ = try await connection.query("SELECT 1", [])
+        _ = try await readerMutex.withLock { try await reader.query("SELECT 1", []) }
     }
 
     /// The durability settings this store's own connection runs with (`journal_mode`, and
@@ -81,6 +103,7 @@ public final class SQLiteAuthStore: AuthStore {
     }
 
     public func close() async throws {
+        try await reader.close()
         try await connection.close()
     }
 

@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import threading
+import time
 import uuid
 
 import requests
@@ -77,8 +78,12 @@ def test_store_down_readyz_503_verify_still_200_token_503(tessera):
         assert requests.get(server.url + "/readyz", timeout=10).status_code == 200
         token = requests.post(server.url + "/v1/login", json={"username": "alice", "password": PASSWORD}, timeout=30).json()["access_token"]
         proxy.close()
-        # The store is gone: readiness says so, verification needs no store, a login is 503 with Retry-After.
-        ready = requests.get(server.url + "/readyz", timeout=30)
+        # The store is gone: readiness says so once its one-second cache runs out, verification
+        # needs no store, a login is 503 with Retry-After.
+        deadline = time.monotonic() + 10
+        while (ready := requests.get(server.url + "/readyz", timeout=30)).status_code == 200:
+            assert time.monotonic() < deadline, "readiness still cached after 10 s"
+            time.sleep(0.2)
         assert ready.status_code == 503, ready.text
         assert requests.get(server.url + "/v1/verify", headers={"Authorization": f"Bearer {token}"}, timeout=10).status_code == 200
         login = requests.post(server.url + "/oauth/token", data={"grant_type": "password", "client_id": "web", "username": "alice",

@@ -18,7 +18,7 @@ public struct Entitlements: Sendable {
         }
         let policy = environment.policy.scopes
         let now = environment.now
-        try await environment.store.transaction { tx in
+        try await environment.store.read { tx in
             if let sessionID = claims.sessionID {
                 guard let session = try await tx.session(id: sessionID, forUpdate: false), session.isActive(at: now),
                     let user = try await tx.user(id: session.userID), user.id == claims.subject, user.status == .active

@@ -49,21 +49,21 @@ public struct AccountService: Sendable {
 
     /// The user with this id.
     public func user(id: String) async throws -> User {
-        guard let user = try await store.transaction({ try await $0.user(id: id) }) else { throw AuthError.notFound("no such user") }
+        guard let user = try await store.read({ try await $0.user(id: id) }) else { throw AuthError.notFound("no such user") }
         return user
     }
 
     /// The user with this username (any spelling of it).
     public func user(username raw: String) async throws -> User {
         let username = try Username.canonical(raw)
-        guard let user = try await store.transaction({ try await $0.user(username: username) }) else { throw AuthError.notFound("no such user") }
+        guard let user = try await store.read({ try await $0.user(username: username) }) else { throw AuthError.notFound("no such user") }
         return user
     }
 
     /// Users by username, `limit` (1-500) at a time after `cursor` (the last username seen).
     public func users(after cursor: String?, limit: Int) async throws -> [User] {
         guard (1...500).contains(limit) else { throw AuthError.invalidInput("limit", "limit must be between 1 and 500") }
-        return try await store.transaction { try await $0.users(after: cursor, limit: limit) }
+        return try await store.read { try await $0.users(after: cursor, limit: limit) }
     }
 
     /// A change to a user's roles, applied to the roles the user holds when the change commits.
@@ -264,7 +264,7 @@ public struct AccountService: Sendable {
 
     /// Every client.
     public func clients() async throws -> [OAuthClient] {
-        try await store.transaction { try await $0.clients() }
+        try await store.read { try await $0.clients() }
     }
 
     /// Removes a client and ends every session (and so refresh-token family) issued through it,
@@ -284,6 +284,6 @@ public struct AccountService: Sendable {
 
     /// The newest audit events.
     public func auditEvents(limit: Int = 100) async throws -> [AuditEvent] {
-        try await store.transaction { try await $0.auditEvents(limit: limit) }
+        try await store.read { try await $0.auditEvents(limit: limit) }
     }
 }

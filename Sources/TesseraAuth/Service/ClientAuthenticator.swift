@@ -5,7 +5,7 @@ public struct ClientAuthenticator: Sendable {
 
     /// The client, authenticated.
     public func authenticate(id: String, secret: String?) async throws -> OAuthClient {
-        let client = try await environment.store.transaction { try await $0.client(id: id) }
+        let client = try await environment.store.read { try await $0.client(id: id) }
         guard let client else { throw AuthError.invalidClient("unknown client") }
         switch (client.kind, secret, client.secretHash) {
         case (.public, nil, _):

@@ -48,14 +48,14 @@ public struct Introspection: Sendable {
         let store = environment.store
         if let verified = try? accessTokens.verify(token, audiences: nil, checkingAudience: false) {
             if let sid = verified.claims.sessionID {
-                let session = try await store.transaction { try await $0.session(id: sid, forUpdate: false) }
+                let session = try await store.read { try await $0.session(id: sid, forUpdate: false) }
                 guard let session, session.isActive(at: now) else { return .inactive }
             }
             return .accessToken(claims: verified.claims.object)
         }
         guard token.utf8.count <= 512 else { return .inactive }
         let hash = try OpaqueSecret.storedHash(of: token)
-        let found: (RefreshTokenRecord, Session)? = try await store.transaction { tx in
+        let found: (RefreshTokenRecord, Session)? = try await store.read { tx in
             guard let record = try await tx.refreshToken(hash: hash, forUpdate: false),
                 let session = try await tx.session(id: record.sessionID, forUpdate: false)
             else { return nil }

@@ -46,7 +46,7 @@ public final class PasswordLogin: Sendable {
         // Attempts count per address group (an IPv6 /64); audit records keep the address.
         let source = IPAddress.limitKey(for: ip)
         let attempt = try await admit(username: username, source: source, now: now, audit: (client.id, ip))
-        let user = username.isEmpty ? nil : try await store.transaction { try await $0.user(username: username) }
+        let user = username.isEmpty ? nil : try await store.read { try await $0.user(username: username) }
         let storedHash: String
         if let user { storedHash = user.passwordHash } else { storedHash = try await standInHash() }
         let hasher = environment.hasher

@@ -62,14 +62,19 @@ public struct SessionService: Sendable {
         session.idleExpiresAt = min(now + environment.policy.sessionIdleTimeout, session.absoluteExpiresAt)
     }
 
-    /// The active session a browser cookie names, its idle expiry pushed forward; nil for an
-    /// unknown, ended or malformed cookie (which callers simply ignore).
+    /// The active session a browser cookie names; nil for an unknown, ended or malformed cookie
+    /// (which callers simply ignore). Looked up with a read; its idle expiry is pushed forward
+    /// (a write) at most once per `sessionTouchInterval`, so neither a stranger's cookie nor a
+    /// page polling `/v1/me` takes the write lock on every request.
     public func session(cookie secret: String) async throws -> Session? {
         guard secret.utf8.count == 43 else { return nil }
         let hash = try OpaqueSecret.storedHash(of: secret)
         let now = environment.now
+        let found = try await environment.store.read { try await $0.session(cookieHash: hash, forUpdate: false) }
+        guard let found, found.isActive(at: now) else { return nil }
+        guard now - found.lastSeenAt >= environment.policy.sessionTouchInterval else { return found }
         return try await environment.store.transaction { tx in
-            guard var session = try await tx.session(cookieHash: hash), session.isActive(at: now) else { return nil }
+            guard var session = try await tx.session(cookieHash: hash, forUpdate: true), session.isActive(at: now) else { return nil }
             touch(&session, now: now)
             try await tx.updateSession(session)
             return session
@@ -117,7 +122,7 @@ public struct SessionService: Sendable {
 
     /// A user's sessions, newest first.
     public func list(userID: String) async throws -> [Session] {
-        try await environment.store.transaction { try await $0.sessions(userID: userID) }
+        try await environment.store.read { try await $0.sessions(userID: userID) }
     }
 
     /// Marks one session and its refresh tokens revoked, with an audit event. Returns the

@@ -11,6 +11,12 @@ public struct TokenRevocation: Sendable {
     public func revoke(token: String, client: OAuthClient) async throws {
         let now = environment.now
         let hash = try OpaqueSecret.storedHash(of: token)
+        // Nothing to revoke (an unknown, malformed or session-less token) is settled with a read:
+        // a flood of junk never takes the write lock.
+        let isRefreshToken = try await environment.store.read { try await $0.refreshToken(hash: hash, forUpdate: false) != nil }
+        let access = isRefreshToken ? nil : try? accessTokens.verify(token, audiences: nil, checkingAudience: false)
+        if let access, access.claims.clientID != client.id { throw AuthError(.unauthorizedClient, "token was issued to another client") }
+        guard isRefreshToken || access?.claims.sessionID != nil else { return }
         let ended: RevokedSession? = try await environment.store.transaction { tx in
             if let record = try await tx.refreshToken(hash: hash, forUpdate: true) {
                 guard record.clientID == client.id else { throw AuthError(.unauthorizedClient, "token was issued to another client") }
@@ -18,13 +24,9 @@ public struct TokenRevocation: Sendable {
                 try await tx.insertAuditEvent(AuditEvent(at: now, kind: .tokenRevoked, clientID: client.id, detail: "refresh family \(record.familyID)"))
                 return try await sessions.revoke(tx, id: record.sessionID, at: now, kind: .sessionRevoked, clientID: client.id)
             }
-            guard let verified = try? accessTokens.verify(token, audiences: nil, checkingAudience: false) else { return nil }
-            guard verified.claims.clientID == client.id else { throw AuthError(.unauthorizedClient, "token was issued to another client") }
-            guard let sid = verified.claims.sessionID else { return nil }
+            guard let claims = access?.claims, let sid = claims.sessionID else { return nil }
             try await tx.insertAuditEvent(
-                AuditEvent(
-                    at: now, kind: .tokenRevoked, userID: verified.claims.subject, clientID: client.id,
-                    detail: "access token jti \(verified.claims.jwtID ?? "-")"))
+                AuditEvent(at: now, kind: .tokenRevoked, userID: claims.subject, clientID: client.id, detail: "access token jti \(claims.jwtID ?? "-")"))
             return try await sessions.revoke(tx, id: sid, at: now, kind: .sessionRevoked, clientID: client.id)
         }
         if let ended { sessions.forget([ended]) }

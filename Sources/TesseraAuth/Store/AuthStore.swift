@@ -9,6 +9,12 @@ public protocol AuthStore: Sendable {
     /// so concurrent read-modify-write sequences on one row are serialised.
     func transaction<T: Sendable>(_ body: @Sendable (any AuthTransaction) async throws -> T) async throws -> T
 
+    /// Runs `body` as a read-only transaction on a consistent snapshot, taking no write lock
+    /// (SQLite: a second connection, `BEGIN DEFERRED`; PostgreSQL reads never block). For every
+    /// request that changes nothing, so that a flood of them cannot queue behind writers or
+    /// hold writers up. `body` must not write or lock rows.
+    func read<T: Sendable>(_ body: @Sendable (any AuthTransaction) async throws -> T) async throws -> T
+
     /// Sessions revoked at or after `since` whose absolute expiry is after `expiringAfter`, for
     /// the in-memory revocation view. Runs outside any transaction.
     func sessionsRevoked(since: Int64, expiringAfter: Int64) async throws -> [RevokedSession]
@@ -48,8 +54,8 @@ public protocol AuthTransaction: Sendable {
     // Sessions
     func insertSession(_ session: Session) async throws
     func session(id: String, forUpdate: Bool) async throws -> Session?
-    /// The session whose cookie secret hashes to `cookieHash`, locked for update.
-    func session(cookieHash: String) async throws -> Session?
+    /// The session whose cookie secret hashes to `cookieHash`; with `forUpdate`, locked.
+    func session(cookieHash: String, forUpdate: Bool) async throws -> Session?
     /// A user's sessions, newest first.
     func sessions(userID: String) async throws -> [Session]
     /// The sessions started through a client, newest first.

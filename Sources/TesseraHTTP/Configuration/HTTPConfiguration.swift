@@ -30,8 +30,8 @@ public struct HTTPConfiguration: ConfigurationSection {
     public var loginClientID: String?
     /// `http.signup`: whether `POST /v1/signup` is open to anyone.
     public var signupEnabled: Bool
-    /// `http.rate_limit_burst` and `http.rate_limit_per_second`: state-changing requests per
-    /// client IP, a burst then a rate; a rate of 0 turns the limit off.
+    /// `http.rate_limit_burst` and `http.rate_limit_per_second`: requests per client address to
+    /// routes that reach the store or hash passwords, a burst then a rate; 0 turns the limit off.
     public var rateLimitBurst: Int
     public var rateLimitPerSecond: Int
     /// `http.client_rate_limit_burst` and `http.client_rate_limit_per_second`: OAuth requests of

@@ -13,6 +13,8 @@ public struct Endpoints: Sendable {
     let authenticator: Authenticator
     /// The rate limits of state-changing requests: per address, and per authenticated client.
     let admission: ClientAdmission
+    /// `/readyz`'s answer, asked of the store at most once a second.
+    let readiness: Readiness
 
     /// What the endpoints read from configuration: the issuer and audiences (top-level and
     /// `token` keys) and the `http` section as it is, never copied field by field.
@@ -44,6 +46,8 @@ public struct Endpoints: Sendable {
             trustedOrigins: settings.http.corsOrigins)
         let http = settings.http
         let clock = tokens.environment.clock
+        let store = tokens.store
+        readiness = Readiness(clock: clock) { try await store.ping() }
         admission = ClientAdmission(
             addresses: http.rateLimitPerSecond > 0 ? RateLimiter(burst: http.rateLimitBurst, perSecond: Double(http.rateLimitPerSecond), clock: clock) : nil,
             clients: http.clientRateLimitPerSecond > 0

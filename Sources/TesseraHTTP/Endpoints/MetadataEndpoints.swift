@@ -14,12 +14,9 @@ extension Endpoints {
         group.sync(.GET, "/openapi.json") { _, _ in openAPI }
         group.sync(.GET, "/healthz") { _, _ in .json(["status": .string("ok")]) }
         group.async(.GET, "/readyz") { _, _ in
-            do {
-                try await tokens.store.ping()
-                return .json(["status": .string("ready")])
-            } catch {
-                return .problem(.serviceUnavailable, title: "Service Unavailable", detail: "the store is unreachable")
-            }
+            await readiness.isReady()
+                ? .json(["status": .string("ready")])
+                : .problem(.serviceUnavailable, title: "Service Unavailable", detail: "the store is unreachable")
         }
         if let metricsText = settings.metricsText {
             group.sync(.GET, "/metrics") { _, _ in

@@ -58,18 +58,25 @@ struct RateLimited: Error, ResponseError {
     }
 }
 
-/// The per-address limit on state-changing requests (logins, token requests), by client address
-/// (an IPv4 address, an IPv6 /64). Reads (verify, metadata) are not limited: gateways call them at
-/// high rates. An OAuth request that carries client credentials passes through: the endpoint
+/// The per-address limit, by client address (an IPv4 address, an IPv6 /64), on every request
+/// that costs more than CPU: those of routes that reach the store or hash passwords, whatever
+/// the method. Routes answered on the event loop (verify, metadata) are free: gateways call them
+/// at high rates. An OAuth request that carries client credentials passes through: the endpoint
 /// charges the client's own bucket once the client has authenticated, or this bucket if it has
 /// not (`ClientAdmission`), so a service's login endpoint is not limited like one anonymous user.
 public struct RateLimitMiddleware: Middleware {
     let addresses: RateLimiter
+    /// `METHOD path` of the routes that cost only CPU (`Router.eventLoopRoutes`).
+    let freeRoutes: Set<String>
 
-    public init(addresses: RateLimiter) { self.addresses = addresses }
+    public init(addresses: RateLimiter, freeRoutes: Set<String>) {
+        self.addresses = addresses
+        self.freeRoutes = freeRoutes
+    }
 
     public func handle(_ request: HTTPRequest, context: inout RequestContext, next: Next) -> Dispatch {
-        guard ![.GET, .HEAD, .OPTIONS].contains(request.method) else { return next(request, &context) }
+        let method = request.method == .HEAD ? "GET" : request.method.rawValue
+        guard request.method != .OPTIONS, !freeRoutes.contains("\(method) \(request.path)") else { return next(request, &context) }
         if ClientAdmission.carriesClientCredentials(request) {
             context.addressLimitDeferred = true
             return next(request, &context)

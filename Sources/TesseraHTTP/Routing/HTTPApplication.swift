@@ -28,8 +28,11 @@ public struct HTTPApplication: Sendable {
             middleware.append(ClientAddressMiddleware(trustedProxies: http.trustedProxies, header: http.forwardedHeader))
         }
         middleware += [AccessLogMiddleware(logger: logger), MetricsMiddleware(), CORSMiddleware(allowedOrigins: http.corsOrigins)]
-        if let addresses = endpoints.admission.addresses { middleware.append(RateLimitMiddleware(addresses: addresses)) }
-        self.init(router: Router(endpoints.routes), middleware: middleware)
+        let router = Router(endpoints.routes)
+        if let addresses = endpoints.admission.addresses {
+            middleware.append(RateLimitMiddleware(addresses: addresses, freeRoutes: router.eventLoopRoutes))
+        }
+        self.init(router: router, middleware: middleware)
     }
 
     /// Every route the application answers, as `METHOD pattern`.

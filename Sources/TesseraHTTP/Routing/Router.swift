@@ -46,6 +46,17 @@ public struct Router: Sendable {
 
     public init(_ routes: [Route]) { self.routes = routes }
 
+    /// The routes answered on the event loop (pure CPU work), as `METHOD path`; they have no
+    /// path parameters.
+    public var eventLoopRoutes: Set<String> {
+        Set(
+            routes.compactMap { route in
+                guard case .sync = route.handler else { return nil }
+                precondition(!route.pattern.contains("{"), "an event-loop route has no path parameters")
+                return "\(route.method.rawValue) \(route.pattern)"
+            })
+    }
+
     /// Every route as `METHOD pattern` (`GET /v1/users/{id}`), for documents that must list them.
     public var table: Set<String> { Set(routes.map { "\($0.method.rawValue) \($0.pattern)" }) }
 
