@@ -28,6 +28,10 @@ public struct AuthPolicy: Sendable {
     public var minimumPasswordLength = 8
     /// Login throttling.
     public var throttle = LoginThrottlePolicy()
+    /// When set, access tokens are refused with `store_unavailable` (503) while the revocation
+    /// view has not been refreshed for this many seconds: a revocation made elsewhere may be
+    /// missing (fail closed). Nil (the library default) never checks; `tessera serve` sets it.
+    public var revocationMaximumStaleness: Int64?
     /// Which scopes need which role.
     public var scopes = ScopePolicy()
 

@@ -22,6 +22,12 @@ public final class RevokedSessions: Sendable {
         state.withLock { $0.expiries[id] != nil }
     }
 
+    /// Whether no poll has succeeded within the last `maximumAge` seconds (or none ever has):
+    /// revocations made elsewhere may then be missing from the view.
+    public func isStale(now: Int64, maximumAge: Int64) -> Bool {
+        state.withLock { now - $0.polledThrough > maximumAge }
+    }
+
     /// Number of sessions held (for metrics and tests).
     public var count: Int { state.withLock { $0.expiries.count } }
 

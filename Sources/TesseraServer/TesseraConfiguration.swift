@@ -17,6 +17,8 @@ public struct TesseraConfiguration: ConfigurationSection {
         "store": "sqlite:data/tessera.db",
         "database.password": .init(.string(""), isSecret: true),
         "revocation.poll_seconds": 1,
+        "revocation.max_staleness_seconds": 30,
+        "revocation.fail_open": false,
         "log.level": "info",
     ]
 
@@ -47,6 +49,12 @@ public struct TesseraConfiguration: ConfigurationSection {
     public var databasePassword: String?
     /// `revocation.poll_seconds`: how often each instance reads revocations made elsewhere (1-60).
     public var revocationPollSeconds: Int
+    /// `revocation.max_staleness_seconds`: with no successful poll for this long, `/readyz`
+    /// fails and access tokens are refused with 503 (`poll_seconds`-3600).
+    public var revocationMaximumStaleness: Int
+    /// `revocation.fail_open`: keep accepting access tokens on a stale view instead (a token
+    /// revoked on another instance may then be accepted here until the store returns).
+    public var revocationFailOpen: Bool
     /// `log.level`: the lowest level logged.
     public var logLevel: Logger.Level
     public var token: TokenConfiguration
@@ -57,6 +65,14 @@ public struct TesseraConfiguration: ConfigurationSection {
     /// The token service's rules: issuer, `token` and `auth` sections.
     public var authPolicy: AuthPolicy { AuthPolicy(issuer: issuer, token: token, authorization: authorization) }
 
+    /// The policy `tessera serve` runs with: `authPolicy`, failing closed on a stale revocation
+    /// view unless `revocation.fail_open`.
+    public var servicePolicy: AuthPolicy {
+        var policy = authPolicy
+        policy.revocationMaximumStaleness = revocationFailOpen ? nil : Int64(revocationMaximumStaleness)
+        return policy
+    }
+
     public init(reader: ConfigReader) throws {
         issuer = try reader.requiredString(forKey: "issuer")
         keysFile = try reader.requiredString(forKey: "keys.file")
@@ -66,6 +82,8 @@ public struct TesseraConfiguration: ConfigurationSection {
         let databasePassword = try reader.requiredString(forKey: "database.password", isSecret: true)
         self.databasePassword = databasePassword.isEmpty ? nil : databasePassword
         revocationPollSeconds = try reader.requiredInt(forKey: "revocation.poll_seconds")
+        revocationMaximumStaleness = try reader.requiredInt(forKey: "revocation.max_staleness_seconds")
+        revocationFailOpen = try reader.requiredBool(forKey: "revocation.fail_open")
         let level = try reader.requiredString(forKey: "log.level")
         guard let logLevel = Logger.Level(rawValue: level) else {
             throw InvalidConfiguration("log.level must be trace, debug, info, notice, warning, error or critical")
@@ -77,6 +95,9 @@ public struct TesseraConfiguration: ConfigurationSection {
         http = try HTTPConfiguration(root: reader)
         try InvalidConfiguration.require(!issuer.isEmpty, "issuer must not be empty")
         try InvalidConfiguration.require((1...60).contains(revocationPollSeconds), "revocation.poll_seconds must be 1-60")
+        try InvalidConfiguration.require(
+            (revocationPollSeconds...3600).contains(revocationMaximumStaleness),
+            "revocation.max_staleness_seconds must be between revocation.poll_seconds and 3600")
     }
 
     /// The configuration from `values` over the defaults, and nothing else (tests, embedding).

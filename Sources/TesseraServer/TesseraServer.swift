@@ -34,7 +34,7 @@ public struct TesseraServer: Service {
         let ring = try configuration.ensureKeyRing(logger: logger, now: Int(clock.now))
         let opened = try await configuration.openStore(clock: clock)
         let tokens = TokenService(
-            store: opened.store, keyRing: ring, policy: configuration.authPolicy,
+            store: opened.store, keyRing: ring, policy: configuration.servicePolicy,
             hasher: configuration.password.hasher, hashingPool: hashingPool, clock: clock)
         let accounts = AccountService(tokens: tokens)
         var metricsText: (@Sendable () -> [UInt8])?
@@ -67,6 +67,8 @@ public struct TesseraServer: Service {
         try await tokens.login.prepare()
         // The revocation view is complete before the first request, not one poll later.
         try await tokens.sessions.refreshRevocations()
+        let staleness = tokens.policy.revocationMaximumStaleness
+        logger.info("revocation view loaded", metadata: ["when_stale": "\(staleness.map { "fail closed after \($0) s" } ?? "fail open")"])
         if try await accounts.users(after: nil, limit: 1).isEmpty {
             logger.notice(
                 "no users yet: add one with `tessera user add NAME` (password on stdin) and a client with `tessera client add web --public`; then POST /oauth/token or /v1/login"

@@ -66,3 +66,40 @@ struct CheapRequestTests {
         }
     }
 }
+
+/// The revocation view fails closed: without a successful poll, a revocation made elsewhere
+/// might be missing, so access tokens are refused until the store answers again.
+@Suite("HTTP: a stale revocation view")
+struct StaleRevocationTests {
+    @Test("past revocation.max_staleness_seconds: /readyz and every bearer route answer 503; a poll restores them")
+    func failsClosed() async throws {
+        let clock = MovableClock()
+        try await withApp(["revocation.max_staleness_seconds": 30], clock: clock.jwtClock) { h in
+            _ = try await h.seed()
+            let token = try #require(try await h.passwordLogin()["access_token"]?.stringValue)
+            let bearer = [("Authorization", "Bearer \(token)")]
+            #expect(await h.send(.GET, "/v1/verify", headers: bearer).status == .ok)
+            clock.advance(31)
+            let verify = await h.send(.GET, "/v1/verify", headers: bearer)
+            #expect(verify.status == .serviceUnavailable && verify.headers.first(name: "Retry-After") != nil)
+            #expect(await h.send(.GET, "/v1/me", headers: bearer).status == .serviceUnavailable)
+            #expect(await h.send(.GET, "/readyz").status == .serviceUnavailable)
+            try await h.tokens.sessions.refreshRevocations()
+            clock.advance(1)
+            #expect(await h.send(.GET, "/v1/verify", headers: bearer).status == .ok)
+            #expect(await h.send(.GET, "/readyz").status == .ok)
+        }
+    }
+
+    @Test("revocation.fail_open keeps verifying on a stale view")
+    func failsOpen() async throws {
+        let clock = MovableClock()
+        try await withApp(["revocation.max_staleness_seconds": 30, "revocation.fail_open": true], clock: clock.jwtClock) { h in
+            _ = try await h.seed()
+            let token = try #require(try await h.passwordLogin()["access_token"]?.stringValue)
+            clock.advance(31)
+            #expect(await h.send(.GET, "/v1/verify", headers: [("Authorization", "Bearer \(token)")]).status == .ok)
+            #expect(await h.send(.GET, "/readyz").status == .ok)
+        }
+    }
+}

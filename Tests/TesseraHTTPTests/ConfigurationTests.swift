@@ -153,6 +153,8 @@ struct ConfigurationTests {
         ("http.client_rate_limit_burst", 50, { $0.http.clientRateLimitBurst == 50 }),
         ("http.client_rate_limit_per_second", 0, { $0.http.clientRateLimitPerSecond == 0 }),
         ("revocation.poll_seconds", 5, { $0.revocationPollSeconds == 5 }),
+        ("revocation.max_staleness_seconds", 60, { $0.revocationMaximumStaleness == 60 }),
+        ("revocation.fail_open", true, { $0.revocationFailOpen && $0.servicePolicy.revocationMaximumStaleness == nil }),
         ("log.level", "debug", { $0.logLevel == .debug }),
     ]
 

@@ -75,6 +75,8 @@ def test_every_key_reaches_serve_or_the_cli(tessera):
         "http.trusted_proxies": "127.0.0.4/32",
         "http.forwarded_header": "forwarded",
         "revocation.poll_seconds": "2",
+        "revocation.max_staleness_seconds": "45",
+        "revocation.fail_open": "false",
         "log.level": "debug",
     }
     shipped = set(flatten(json.loads((ROOT / "Config" / "tessera.json").read_text())))
@@ -185,6 +187,9 @@ def test_every_key_reaches_serve_or_the_cli(tessera):
         assert "429" not in codes, codes
         codes = [post("127.0.0.4", f"X-Forwarded-For: 198.51.100.{i}") for i in range(41)]
         assert "429" not in codes[:40] and codes[40] == "429", codes
+        # revocation.max_staleness_seconds / fail_open: serve says how it treats a stale view (the
+        # effect, with the store stopped mid-run, is test_promises.py's).
+        assert "when_stale=fail closed after 45 s" in log_path.read_text()
         # log.level=debug: refusals are logged at debug level (never the token).
         assert "request refused" in log_path.read_text()
         assert issued["access_token"] not in log_path.read_text()

@@ -8,6 +8,7 @@ import threading
 import time
 import uuid
 
+import pytest
 import requests
 
 from conftest import require
@@ -90,6 +91,41 @@ def test_store_down_readyz_503_verify_still_200_token_503(tessera):
                                                                  "password": PASSWORD}, timeout=30)
         assert login.status_code == 503 and "Retry-After" in login.headers, login.text
         assert "postgres" not in login.text.lower()
+    finally:
+        assert server.stop() == 0
+
+
+@pytest.mark.parametrize("fail_open", [False, True])
+def test_postgres_stopped_mid_run_fails_closed_unless_told_otherwise(tessera, fail_open):
+    """The revocation view cannot be refreshed with the store away: after
+    revocation.max_staleness_seconds, tokens are refused with 503 and /readyz fails, unless
+    revocation.fail_open keeps verification going."""
+    admin = require(os.environ.get("TESSERA_TEST_POSTGRES_URL"), "the throwaway PostgreSQL of scripts/test.sh")
+    database = "stale_" + uuid.uuid4().hex[:12]
+    pg_port = int(admin.rsplit(":", 1)[1].split("/")[0])
+    subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(pg_port), "-U", "postgres", "-d", "postgres", "-qc", f"CREATE DATABASE {database}"],
+                   check=True, capture_output=True)
+    proxy = Proxy(pg_port)
+    store = f"postgres://postgres@127.0.0.1:{proxy.port}/{database}"
+    env = {**tessera.env, **FAST, "TESSERA_REVOCATION_MAX_STALENESS_SECONDS": "2", "TESSERA_REVOCATION_FAIL_OPEN": str(fail_open).lower()}
+    assert tessera.run("user", "add", "alice", "--store", store, stdin=PASSWORD + "\n", env=env).returncode == 0
+    assert tessera.run("client", "add", "web", "--public", "--store", store, env=env).returncode == 0
+    server = Server(tessera.binary, tessera.workdir, env, store=store)
+    try:
+        token = requests.post(server.url + "/v1/login", json={"username": "alice", "password": PASSWORD}, timeout=30).json()["access_token"]
+        verify = lambda: requests.get(server.url + "/v1/verify", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        assert verify().status_code == 200
+        proxy.close()
+        deadline = time.monotonic() + 15
+        if fail_open:
+            while time.monotonic() < deadline - 10:  # well past the 2 s limit
+                assert verify().status_code == 200
+                time.sleep(0.25)
+        else:
+            while (answer := verify()).status_code == 200:
+                assert time.monotonic() < deadline, "still accepting tokens 15 s after the store went away"
+                time.sleep(0.25)
+            assert answer.status_code == 503 and "Retry-After" in answer.headers, answer.text
     finally:
         assert server.stop() == 0
 

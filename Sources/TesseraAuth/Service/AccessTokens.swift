@@ -8,10 +8,12 @@ public struct AccessTokens: Sendable {
     let signer: JWTSigner
     let verifier: JWTVerifier
     let revokedSessions: RevokedSessions
+    let clock: JWTClock
 
     init(environment: AuthEnvironment, keyRing: JWTKeyRing, revokedSessions: RevokedSessions) {
         let policy = environment.policy
         self.policy = policy
+        clock = environment.clock
         self.revokedSessions = revokedSessions
         signer = JWTSigner(keyRing: keyRing, type: policy.accessTokenType)
         var options = JWTValidationOptions()
@@ -69,6 +71,9 @@ public struct AccessTokens: Sendable {
         }
         if let sid = verified.claims.sessionID, revokedSessions.contains(sid) {
             throw AuthError(.invalidToken, "session revoked")
+        }
+        if let maximumAge = policy.revocationMaximumStaleness, revokedSessions.isStale(now: Int64(clock.now), maximumAge: maximumAge) {
+            throw AuthError.storeUnavailable("the revocation view is stale: no poll succeeded for \(maximumAge) s")
         }
         return verified
     }

@@ -88,6 +88,13 @@ public struct SessionService: Sendable {
         try await revoked.refresh(from: environment.store, now: environment.now, retention: environment.policy.accessTokenTTL + 60)
     }
 
+    /// False while the revocation view is older than the policy allows (then access tokens are
+    /// refused); always true when the policy sets no limit.
+    public var revocationViewIsFresh: Bool {
+        guard let maximumAge = environment.policy.revocationMaximumStaleness else { return true }
+        return !revoked.isStale(now: environment.now, maximumAge: maximumAge)
+    }
+
     /// Ends one session: its refresh tokens stop working and its access tokens stop verifying.
     public func logout(sessionID: String) async throws {
         try await revoke(id: sessionID, kind: .logout)

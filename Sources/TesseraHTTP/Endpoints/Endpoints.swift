@@ -47,7 +47,11 @@ public struct Endpoints: Sendable {
         let http = settings.http
         let clock = tokens.environment.clock
         let store = tokens.store
-        readiness = Readiness(clock: clock) { try await store.ping() }
+        let sessions = tokens.sessions
+        readiness = Readiness(clock: clock) {
+            try await store.ping()
+            guard sessions.revocationViewIsFresh else { throw AuthError.storeUnavailable("the revocation view is stale") }
+        }
         admission = ClientAdmission(
             addresses: http.rateLimitPerSecond > 0 ? RateLimiter(burst: http.rateLimitBurst, perSecond: Double(http.rateLimitPerSecond), clock: clock) : nil,
             clients: http.clientRateLimitPerSecond > 0

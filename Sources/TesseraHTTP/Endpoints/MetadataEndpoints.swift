@@ -16,7 +16,7 @@ extension Endpoints {
         group.async(.GET, "/readyz") { _, _ in
             await readiness.isReady()
                 ? .json(["status": .string("ready")])
-                : .problem(.serviceUnavailable, title: "Service Unavailable", detail: "the store is unreachable")
+                : .problem(.serviceUnavailable, title: "Service Unavailable", detail: "the store is unreachable or revocations are out of date")
         }
         if let metricsText = settings.metricsText {
             group.sync(.GET, "/metrics") { _, _ in
