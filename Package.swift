@@ -78,6 +78,7 @@ let package = Package(
                 "TesseraAuth", "TesseraJWT", "TesseraCrypto", "TesseraHTTP", "TesseraSQLite", "TesseraPostgres",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),

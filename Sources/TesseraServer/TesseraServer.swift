@@ -20,7 +20,7 @@ public struct TesseraServer: Service {
     public let http: HTTPServer
     /// The store's connection pool, when it has one; it must outlive everything else.
     let storeService: (any Service)?
-    let background: [PeriodicTask]
+    let background: [any Service]
     let logger: Logger
 
     /// Builds the server: the key ring (created on first start when the key file is missing),
@@ -47,7 +47,7 @@ public struct TesseraServer: Service {
         let threads = configuration.http.threads
         let group = threads == 0 ? MultiThreadedEventLoopGroup.singleton : MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let http = HTTPServer(application: application, configuration: configuration.http.server, logger: logger, group: group)
-        let background = [
+        var background: [any Service] = [
             PeriodicTask(name: "revocation poll", interval: .seconds(configuration.revocationPollSeconds), logger: logger) {
                 try await tokens.sessions.refreshRevocations()
             },
@@ -55,6 +55,12 @@ public struct TesseraServer: Service {
                 try await tokens.login.pruneAttempts()
             },
         ]
+        if configuration.inlineJWKS == nil {
+            background.append(
+                KeyRingReloader(
+                    file: configuration.keysFile, load: { try configuration.loadKeyRing() }, accessTokens: tokens.accessTokens,
+                    interval: .seconds(5), logger: logger))
+        }
         return TesseraServer(
             configuration: configuration, store: opened.store, tokens: tokens, accounts: accounts, application: application,
             http: http, storeService: opened.service, background: background, logger: logger)

@@ -1,3 +1,4 @@
+import Synchronization
 import TesseraCrypto
 import TesseraJWT
 
@@ -5,8 +6,8 @@ import TesseraJWT
 /// then the session against the in-memory revocation view) without touching the store.
 public struct AccessTokens: Sendable {
     let policy: AuthPolicy
-    let signer: JWTSigner
-    let verifier: JWTVerifier
+    /// The signer and verifier over the current key ring, replaced whole by `reload`.
+    private let keys: CurrentKeys
     let revokedSessions: RevokedSessions
     let clock: JWTClock
 
@@ -15,18 +16,32 @@ public struct AccessTokens: Sendable {
         self.policy = policy
         clock = environment.clock
         self.revokedSessions = revokedSessions
-        signer = JWTSigner(keyRing: keyRing, type: policy.accessTokenType)
+        keys = CurrentKeys(Self.keys(keyRing, policy: policy, clock: environment.clock))
+    }
+
+    private static func keys(_ ring: JWTKeyRing, policy: AuthPolicy, clock: JWTClock) -> (signer: JWTSigner, verifier: JWTVerifier) {
         var options = JWTValidationOptions()
         options.issuer = policy.issuer
         options.expectedType = policy.accessTokenType
         options.leeway = Double(policy.leeway)
         options.maximumTokenBytes = policy.maximumTokenBytes
-        options.clock = environment.clock
-        verifier = JWTVerifier(keyRing: keyRing, options: options)
+        options.clock = clock
+        return (JWTSigner(keyRing: ring, type: policy.accessTokenType), JWTVerifier(keyRing: ring, options: options))
     }
 
+    /// Signs and verifies with `ring` from now on (a key file changed). A ring that cannot sign
+    /// is refused and the current one kept.
+    public func reload(_ ring: JWTKeyRing) throws {
+        guard ring.signingKey != nil else { throw AuthError.invalidInput("keys", "the key ring has no active signing key") }
+        let replacement = Self.keys(ring, policy: policy, clock: clock)
+        keys.value.withLock { $0 = replacement }
+    }
+
+    /// The key ring in use.
+    public var keyRing: JWTKeyRing { keys.value.withLock { $0.signer.keyRing } }
+
     /// The JWK Set to publish: always empty, since HMAC keys are secret.
-    public var publicJWKS: JSONObject { signer.keyRing.publicJWKS }
+    public var publicJWKS: JSONObject { keyRing.publicJWKS }
 
     /// A signed access token for `subject` through `client`.
     func sign(subject: String, client: OAuthClient, scopes: [String], sessionID: String?, now: Int64) throws -> String {
@@ -41,7 +56,7 @@ public struct AccessTokens: Sendable {
         claims["client_id"] = .string(client.id)
         if !scopes.isEmpty { claims["scope"] = .string(scopes.joined(separator: " ")) }
         if let sessionID { claims["sid"] = .string(sessionID) }
-        return try signer.sign(claims)
+        return try keys.value.withLock { $0.signer }.sign(claims)
     }
 
     /// The RFC 6749 §5.1 answer to a user's grant: a new access token beside `refreshToken`.
@@ -60,7 +75,7 @@ public struct AccessTokens: Sendable {
     }
 
     func verify(_ token: String, audiences: Set<String>?, checkingAudience: Bool) throws -> VerifiedJWT {
-        var verifier = self.verifier
+        var verifier = keys.value.withLock { $0.verifier }
         verifier.options.audiences = audiences ?? Set(policy.defaultAudiences)
         verifier.options.checksAudience = checkingAudience
         let verified: VerifiedJWT
@@ -77,4 +92,11 @@ public struct AccessTokens: Sendable {
         }
         return verified
     }
+}
+
+/// The signer and verifier in use, shared by every copy of `AccessTokens`.
+private final class CurrentKeys: Sendable {
+    let value: Mutex<(signer: JWTSigner, verifier: JWTVerifier)>
+
+    init(_ keys: (signer: JWTSigner, verifier: JWTVerifier)) { value = Mutex(keys) }
 }
