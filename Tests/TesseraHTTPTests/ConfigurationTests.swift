@@ -150,6 +150,7 @@ struct ConfigurationTests {
             { $0.http.trustedProxies.map(\.description) == ["10.0.0.0/8", "::1/128"] }
         ),
         ("http.forwarded_header", "forwarded", { $0.http.forwardedHeader == .forwarded }),
+        ("http.max_connections_per_ip", 8, { $0.http.server.maximumConnectionsPerAddress == 8 }),
         ("http.client_rate_limit_burst", 50, { $0.http.clientRateLimitBurst == 50 }),
         ("http.client_rate_limit_per_second", 0, { $0.http.clientRateLimitPerSecond == 0 }),
         ("revocation.poll_seconds", 5, { $0.revocationPollSeconds == 5 }),

@@ -13,9 +13,22 @@ import Testing
 struct RawClient {
     let fd: Int32
 
-    /// Connects to 127.0.0.1, or to ::1 when `ipv6`.
-    init(port: Int, ipv6: Bool = false) throws {
+    /// Connects to 127.0.0.1 (from `source`, another loopback address, when given), or to ::1
+    /// when `ipv6`.
+    init(port: Int, ipv6: Bool = false, source: String? = nil) throws {
         fd = socket(ipv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(source)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else {
+                Glibc.close(fd)
+                throw POSIXError(.EADDRNOTAVAIL)
+            }
+        }
         var timeout = timeval(tv_sec: 15, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let result: Int32
@@ -70,6 +83,14 @@ struct RawClient {
 
     func close() { Glibc.close(fd) }
 
+    /// Whether the server closes the connection within `milliseconds` (a bounded wait on the
+    /// socket; nothing else may be pending on it).
+    func isClosed(within milliseconds: Int32) -> Bool {
+        guard readable(within: milliseconds) else { return false }
+        var byte: UInt8 = 0
+        return recv(fd, &byte, 1, 0) == 0
+    }
+
     /// Whether the server has sent something within `milliseconds` (a bounded wait on the
     /// socket, not a sleep).
     func readable(within milliseconds: Int32) -> Bool {
@@ -114,6 +135,29 @@ struct LiveServerTests {
         }
         try await server.shutdown()
         await harness.close()
+    }
+
+    @Test("connection limits: per address, and at the global limit the idlest keep-alive connection makes room")
+    func connectionLimits() async throws {
+        try await Self.withServer({
+            $0.maximumConnectionsPerAddress = 3
+            $0.maximumConnections = 5
+        }) { port, _ in
+            func ask(_ client: RawClient) -> Bool {
+                client.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                return client.responses(1).first?.hasPrefix("HTTP/1.1 200") == true
+            }
+            // One address holds five idle keep-alive connections: three are served, two closed.
+            let hoarder = try (0..<5).map { _ in try RawClient(port: port, source: "127.0.0.2") }
+            defer { for client in hoarder { client.close() } }
+            #expect(hoarder.map(ask) == [true, true, true, false, false])
+            // Other addresses fill the server, then one more still gets in: an idle connection
+            // of the hoarder's is closed for it.
+            let others = try ["127.0.0.3", "127.0.0.4", "127.0.0.5"].map { try RawClient(port: port, source: $0) }
+            defer { for client in others { client.close() } }
+            #expect(others.map(ask) == [true, true, true])
+            #expect(hoarder.prefix(3).filter { $0.isClosed(within: 1000) }.count == 1)
+        }
     }
 
     @Test("keep-alive: two requests on one connection; pipelined requests answered in order")
@@ -252,16 +296,18 @@ struct LiveServerTests {
         }
     }
 
-    @Test("connections beyond the limit are closed at once")
+    @Test("at the limit with no connection idle, a new one is closed at once and the busy one is untouched")
     func connectionLimit() async throws {
         try await Self.withServer({ $0.maximumConnections = 1 }) { port, _ in
             let first = try RawClient(port: port)
             defer { first.close() }
-            first.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-            #expect(first.responses(1).count == 1)
+            first.send("GET /healthz HTTP/1.1\r\nHost: x\r\n")  // a request under way
+            #expect(!first.readable(within: 100))
             let second = try RawClient(port: port)
             defer { second.close() }
             #expect(second.isClosedByPeer())
+            first.send("\r\n")
+            #expect(first.responses(1).first?.hasPrefix("HTTP/1.1 200") == true)
         }
     }
 

@@ -72,6 +72,7 @@ def test_every_key_reaches_serve_or_the_cli(tessera):
         "http.rate_limit_per_second": "1",
         "http.client_rate_limit_burst": "3",
         "http.client_rate_limit_per_second": "1",
+        "http.max_connections_per_ip": "16",
         "http.trusted_proxies": "127.0.0.4/32",
         "http.forwarded_header": "forwarded",
         "revocation.poll_seconds": "2",
@@ -190,6 +191,18 @@ def test_every_key_reaches_serve_or_the_cli(tessera):
         # revocation.max_staleness_seconds / fail_open: serve says how it treats a stale view (the
         # effect, with the store stopped mid-run, is test_promises.py's).
         assert "when_stale=fail closed after 45 s" in log_path.read_text()
+        # http.max_connections_per_ip=16: a 17th connection from one address is closed at once.
+        connections = [socket.create_connection((host, port), timeout=5, source_address=("127.0.0.9", 0)) for _ in range(17)]
+        answers = []
+        for connection in connections:
+            connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            try:
+                answers.append(connection.recv(4096)[:12])
+            except OSError:
+                answers.append(b"")
+        assert answers == [b"HTTP/1.1 200"] * 16 + [b""], answers
+        for connection in connections:
+            connection.close()
         # log.level=debug: refusals are logged at debug level (never the token).
         assert "request refused" in log_path.read_text()
         assert issued["access_token"] not in log_path.read_text()

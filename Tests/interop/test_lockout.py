@@ -22,8 +22,9 @@ def test_twenty_attacking_addresses_cannot_lock_the_owner_out(tessera):
     try:
         assert login(server, "127.0.0.2", PASSWORD) == "200"  # the owner, from home
         attacks = [login(server, f"127.0.0.{10 + attacker}", "guess") for attacker in range(20) for _ in range(5)]
-        # 100 wrong passwords: the account-wide limit (50) is reached and the later ones wait.
-        assert attacks.count("400") >= 50 and attacks[-1] == "429", attacks
+        # 100 wrong passwords: the account-wide limit (50) is reached and later ones wait (the
+        # waits double from 1 s, so on a slow machine a few more may be counted in between).
+        assert attacks.count("400") >= 50 and attacks.count("429") >= 10, attacks
         assert login(server, "127.0.0.3", PASSWORD) == "429"  # a new address waits…
         assert login(server, "127.0.0.2", PASSWORD) == "200"  # …the owner's known one does not
     finally:

@@ -130,6 +130,39 @@ def test_postgres_stopped_mid_run_fails_closed_unless_told_otherwise(tessera, fa
         assert server.stop() == 0
 
 
+def hold_connection(port: int, source: str) -> socket.socket | None:
+    """A keep-alive connection from `source` that has been answered once and now sits idle; None
+    when the server closed it instead."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=5, source_address=(source, 0))
+    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    try:
+        answer = s.recv(4096)
+    except OSError:
+        answer = b""
+    if not answer.startswith(b"HTTP/1.1 200"):
+        s.close()
+        return None
+    return s
+
+
+def test_one_address_hoarding_connections_locks_nobody_out(tessera):
+    server = Server(tessera.binary, tessera.workdir, tessera.env)
+    held = []
+    try:
+        # 100 idle keep-alive connections from one address: 64 (http.max_connections_per_ip) stay.
+        held = [hold_connection(server.port, "127.0.0.2") for _ in range(100)]
+        assert sum(s is not None for s in held) == 64
+        started = time.monotonic()
+        other = hold_connection(server.port, "127.0.0.3")
+        assert other is not None and time.monotonic() - started < 1.0
+        other.close()
+    finally:
+        for s in held:
+            if s:
+                s.close()
+        assert server.stop() == 0
+
+
 def test_config_file_flag_and_environment_variable(tessera):
     tessera.ok("keys", "generate")
     (tessera.workdir / "a.json").write_text(json.dumps({"issuer": "https://from-flag-file"}))

@@ -15,11 +15,13 @@ public struct HTTPConfiguration: ConfigurationSection {
         "rate_limit_per_second": 10,
         "client_rate_limit_burst": 500,
         "client_rate_limit_per_second": 200,
+        "max_connections_per_ip": 64,
         "trusted_proxies": .init(.stringArray([]), isSecret: false),
         "forwarded_header": "x-forwarded-for",
     ]
 
-    /// `http.hosts` and `http.port` (0 picks a free port), with the built-in connection limits.
+    /// `http.hosts`, `http.port` (0 picks a free port) and `http.max_connections_per_ip`
+    /// (trusted proxies exempt), with the built-in connection limits.
     public var server = HTTPServerConfiguration()
     /// `http.threads`: event loop threads; 0 means one per core.
     public var threads: Int
@@ -67,6 +69,11 @@ public struct HTTPConfiguration: ConfigurationSection {
             throw InvalidConfiguration("http.forwarded_header must be x-forwarded-for or forwarded, not \(header)")
         }
         self.forwardedHeader = forwardedHeader
+        server.maximumConnectionsPerAddress = try reader.requiredInt(forKey: "max_connections_per_ip")
+        server.exemptAddresses = trustedProxies
+        try InvalidConfiguration.require(
+            (1...server.maximumConnections).contains(server.maximumConnectionsPerAddress),
+            "http.max_connections_per_ip must be between 1 and \(server.maximumConnections)")
         try InvalidConfiguration.require(!server.hosts.isEmpty, "http.hosts must name at least one address")
         try InvalidConfiguration.require((0...65535).contains(server.port), "http.port must be 0-65535")
         try InvalidConfiguration.require((0...256).contains(threads), "http.threads must be 0-256 (0: one per core)")

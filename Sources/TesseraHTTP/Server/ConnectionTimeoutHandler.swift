@@ -25,11 +25,14 @@ final class ConnectionTimeoutHandler: ChannelDuplexHandler {
     private var lastActivity = NIODeadline.now()
     private var ticker: RepeatedTask?
     private let requestIDs: RequestIDGenerator
+    /// Told when the connection starts and finishes a request, for the connection registry.
+    private let activity: ConnectionActivity?
 
-    init(readTimeout: Duration, idleTimeout: Duration, requestIDs: RequestIDGenerator) {
+    init(readTimeout: Duration, idleTimeout: Duration, requestIDs: RequestIDGenerator, activity: ConnectionActivity? = nil) {
         self.readTimeout = Self.amount(readTimeout)
         self.idleTimeout = Self.amount(idleTimeout)
         self.requestIDs = requestIDs
+        self.activity = activity
     }
 
     private static func amount(_ duration: Duration) -> TimeAmount {
@@ -54,7 +57,10 @@ final class ConnectionTimeoutHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if requestStarted == nil, !responding { requestStarted = .now() }
+        if requestStarted == nil, !responding {
+            requestStarted = .now()
+            activity?.busy()
+        }
         context.fireChannelRead(data)
     }
 
@@ -67,6 +73,7 @@ final class ConnectionTimeoutHandler: ChannelDuplexHandler {
         case is ResponseComplete:
             responding = false
             lastActivity = .now()
+            activity?.idle()
             promise?.succeed()
         default:
             context.triggerUserOutboundEvent(event, promise: promise)

@@ -16,7 +16,7 @@ public final class HTTPServer: Service, Sendable {
     private let group: any EventLoopGroup
     private let quiesce: ServerQuiescingHelper
     private let channels = Mutex<[any Channel]>([])
-    private let openConnections = Mutex(0)
+    private let connections: ConnectionRegistry
 
     public init(
         application: HTTPApplication, configuration: HTTPServerConfiguration, logger: Logger,
@@ -27,6 +27,9 @@ public final class HTTPServer: Service, Sendable {
         self.logger = logger
         self.group = group
         quiesce = ServerQuiescingHelper(group: group)
+        connections = ConnectionRegistry(
+            maximumConnections: configuration.maximumConnections, maximumPerAddress: configuration.maximumConnectionsPerAddress,
+            exempt: configuration.exemptAddresses)
     }
 
     /// Binds every configured address; returns the bound port (useful with port 0).
@@ -85,32 +88,20 @@ public final class HTTPServer: Service, Sendable {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
-                    guard admit(channel) else {
+                    guard case let .admitted(activity) = connections.admit(channel) else {
+                        logger.warning("refusing a connection: connection limits reached")
                         channel.close(promise: nil)
                         return
                     }
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(
                         ConnectionTimeoutHandler(
-                            readTimeout: configuration.readTimeout, idleTimeout: configuration.idleTimeout, requestIDs: application.requestIDs))
+                            readTimeout: configuration.readTimeout, idleTimeout: configuration.idleTimeout, requestIDs: application.requestIDs,
+                            activity: activity))
                     try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)
                     try sync.addHandler(HTTPRequestHandler(application: application, configuration: configuration))
                 }
             }
     }
 
-    /// Counts the connection in, unless the limit is reached; counts it out when it closes.
-    private func admit(_ channel: any Channel) -> Bool {
-        let admitted = openConnections.withLock { count in
-            guard count < configuration.maximumConnections else { return false }
-            count += 1
-            return true
-        }
-        if admitted {
-            channel.closeFuture.whenComplete { [self] _ in openConnections.withLock { $0 -= 1 } }
-        } else {
-            logger.warning("connection limit reached; refusing a connection")
-        }
-        return admitted
-    }
 }

@@ -1,3 +1,5 @@
+import TesseraAuth
+
 /// Where the server listens and the limits that keep hostile clients from holding it.
 public struct HTTPServerConfiguration: Sendable {
     /// Addresses to bind: IPv4 and/or IPv6 (`127.0.0.1`, `::1`, `0.0.0.0`, `::`).
@@ -8,8 +10,15 @@ public struct HTTPServerConfiguration: Sendable {
     public var maximumHeaderBytes = 16 * 1024
     /// Request body, in bytes; beyond it 413.
     public var maximumBodyBytes = 64 * 1024
-    /// Open connections; more are closed as soon as they are accepted.
+    /// Open connections; at the limit the connection idle the longest is closed to make room,
+    /// and a new one is refused only when none is idle.
     public var maximumConnections = 1024
+    /// Open connections from one client address (an IPv4 address, an IPv6 /64); more are
+    /// closed as soon as they are accepted.
+    public var maximumConnectionsPerAddress = 64
+    /// Peers exempt from the per-address limit: the trusted proxies, whose clients all share
+    /// their address.
+    public var exemptAddresses: [IPNetwork] = []
     /// A keep-alive connection with no request in progress and no traffic this long is closed.
     public var idleTimeout: Duration = .seconds(60)
     /// A request must arrive completely within this time of its first byte, or 408 and close
