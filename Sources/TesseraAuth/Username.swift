@@ -4,9 +4,11 @@ import Foundation
 public enum Username {
     /// Longest username, in characters.
     public static let maximumLength = 64
+    /// Longest username in UTF-8 bytes: one character may be a long grapheme cluster.
+    public static let maximumBytes = 256
 
     /// Trimmed, NFKC-normalised (Unicode compatibility forms folded) and case-folded. Throws
-    /// `invalid_input` for empty, over-long or control-character names.
+    /// `invalid_input` for empty, over-long (64 characters or 256 bytes) or control-character names.
     public static func canonical(_ raw: String) throws -> String {
         let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         let folded = trimmed.precomposedStringWithCompatibilityMapping
@@ -14,6 +16,7 @@ public enum Username {
             .precomposedStringWithCompatibilityMapping
         guard !folded.isEmpty else { throw AuthError.invalidInput("username", "username is empty") }
         guard folded.count <= maximumLength else { throw AuthError.invalidInput("username", "username is longer than \(maximumLength) characters") }
+        guard folded.utf8.count <= maximumBytes else { throw AuthError.invalidInput("username", "username is longer than \(maximumBytes) bytes") }
         guard !folded.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) }) else {
             throw AuthError.invalidInput("username", "username contains control characters")
         }

@@ -4,7 +4,8 @@ import TesseraAuth
 import TesseraJWT
 import TesseraSQL
 
-/// The embedded store: one SQLite file in WAL mode with full fsync, foreign keys on and a busy
+/// The embedded store: one SQLite file (mode 0600, its folder 0700 when created here; a database
+/// readable by others is made owner-only at open) in WAL mode with full fsync, foreign keys on and a busy
 /// timeout so the CLI and a running server can share it. Transactions are `BEGIN IMMEDIATE` and
 /// run one at a time on the connection, so a read-modify-write inside one is never interleaved.
 /// Reads run on a second connection with `BEGIN DEFERRED`: in WAL mode they see a snapshot and
@@ -21,6 +22,15 @@ public final class SQLiteAuthStore: AuthStore {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        // The database holds password hashes: owner-only, and SQLite gives its -wal and -shm
+        // files the database file's mode.
+        if !FileManager.default.fileExists(atPath: path) {
+            guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                throw AuthError.storeUnavailable("cannot create SQLite database \(path)")
+            }
+        } else if let mode = (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int, mode & 0o077 != 0 {
+            try FileManager.default.setAttributes([.posixPermissions: mode & 0o700], ofItemAtPath: path)
         }
         let connection: SQLiteConnection
         let reader: SQLiteConnection

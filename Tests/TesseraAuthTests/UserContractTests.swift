@@ -28,6 +28,11 @@ struct UserContractTests {
             await expectAuthError(.invalidInput) { try await h.user("   ") }
             await expectAuthError(.invalidInput) { try await h.user("bad\u{0007}name") }
             await expectAuthError(.invalidInput) { try await h.user(String(repeating: "x", count: 65)) }
+            // Few characters, many bytes: "á" with 29 more acute accents is one character of 60
+            // bytes after NFKC; five of them are 300 bytes, four 240.
+            let heavy = "a" + String(repeating: "\u{301}", count: 30)
+            await expectAuthError(.invalidInput) { try await h.user(String(repeating: heavy, count: 5)) }
+            try await h.user(String(repeating: heavy, count: 4))
         }
     }
 

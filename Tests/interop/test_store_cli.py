@@ -239,3 +239,22 @@ def test_migration_3_keeps_a_v2_database_and_backfills_session_scopes(tessera):
     assert db.execute("SELECT introspect FROM clients WHERE id = 'gw'").fetchone() == (0,)
     assert [v for (v,) in db.execute("SELECT version FROM schema_migrations ORDER BY version")] == [1, 2, 3, 4, 5]
     db.close()
+
+
+def test_sqlite_files_are_private(tessera):
+    """The database holds password hashes: data/ is 0700 and the database, -wal and -shm 0600;
+    a database left readable by others is made owner-only at the next open."""
+    import stat
+    assert tessera.run("user", "add", "alice", stdin="a long enough password\n", env=FAST).returncode == 0
+    data = tessera.workdir / "data"
+    mode = lambda path: stat.S_IMODE(os.stat(path).st_mode)
+    assert mode(data) == 0o700
+    server = Server(tessera.binary, tessera.workdir, {**tessera.env, **FAST})
+    try:
+        for name in ("tessera.db", "tessera.db-wal", "tessera.db-shm"):
+            assert mode(data / name) == 0o600, name
+    finally:
+        assert server.stop() == 0
+    os.chmod(data / "tessera.db", 0o644)
+    assert tessera.run("user", "list").returncode == 0
+    assert mode(data / "tessera.db") == 0o600
