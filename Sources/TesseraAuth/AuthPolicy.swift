@@ -28,6 +28,11 @@ public struct AuthPolicy: Sendable {
     public var minimumPasswordLength = 8
     /// Login throttling.
     public var throttle = LoginThrottlePolicy()
+    /// Ended sessions and ended (revoked, spent, expired) refresh tokens are deleted this long
+    /// after they end, in seconds (default 30 days).
+    public var endedRetention: Int64 = 30 * 86400
+    /// Audit events are deleted when older than this, in seconds (default 90 days).
+    public var auditRetention: Int64 = 90 * 86400
     /// When set, access tokens are refused with `store_unavailable` (503) while the revocation
     /// view has not been refreshed for this many seconds: a revocation made elsewhere may be
     /// missing (fail closed). Nil (the library default) never checks; `tessera serve` sets it.

@@ -306,6 +306,26 @@ public struct SQLAuthTransaction: AuthTransaction {
         _ = try await run("DELETE FROM login_sources WHERE last_success_at < $1", [.integer(sourcesBefore)])
     }
 
+    // MARK: Retention
+
+    public func pruneExpired(endedBefore: Int64, auditBefore: Int64) async throws -> PrunedRows {
+        let cutoff = SQLValue.integer(endedBefore)
+        // A session ends when revoked or at the earlier of its two expiries.
+        let endedSessions = """
+            SELECT id FROM sessions WHERE COALESCE(revoked_at, CASE WHEN idle_expires_at < absolute_expires_at
+                THEN idle_expires_at ELSE absolute_expires_at END) < $1
+            """
+        let tokens = try await run(
+            """
+            DELETE FROM refresh_tokens WHERE COALESCE(revoked_at, spent_at, expires_at) < $1 OR session_id IN (\(endedSessions))
+            RETURNING hash
+            """, [cutoff]
+        ).count
+        let sessions = try await run("DELETE FROM sessions WHERE id IN (\(endedSessions)) RETURNING id", [cutoff]).count
+        let audit = try await run("DELETE FROM audit_events WHERE at < $1 RETURNING id", [.integer(auditBefore)]).count
+        return PrunedRows(refreshTokens: tokens, sessions: sessions, auditEvents: audit)
+    }
+
     // MARK: Audit
 
     public func insertAuditEvent(_ event: AuditEvent) async throws {

@@ -19,6 +19,8 @@ public struct TesseraConfiguration: ConfigurationSection {
         "revocation.poll_seconds": 1,
         "revocation.max_staleness_seconds": 30,
         "revocation.fail_open": false,
+        "retention.ended_days": 30,
+        "retention.audit_days": 90,
         "log.level": "info",
     ]
 
@@ -55,6 +57,11 @@ public struct TesseraConfiguration: ConfigurationSection {
     /// `revocation.fail_open`: keep accepting access tokens on a stale view instead (a token
     /// revoked on another instance may then be accepted here until the store returns).
     public var revocationFailOpen: Bool
+    /// `retention.ended_days`: ended sessions and refresh tokens are deleted this many days
+    /// after they end (1-3650).
+    public var retentionEndedDays: Int
+    /// `retention.audit_days`: audit events are deleted after this many days (1-3650).
+    public var retentionAuditDays: Int
     /// `log.level`: the lowest level logged.
     public var logLevel: Logger.Level
     public var token: TokenConfiguration
@@ -62,8 +69,13 @@ public struct TesseraConfiguration: ConfigurationSection {
     public var authorization: AuthorizationConfiguration
     public var http: HTTPConfiguration
 
-    /// The token service's rules: issuer, `token` and `auth` sections.
-    public var authPolicy: AuthPolicy { AuthPolicy(issuer: issuer, token: token, authorization: authorization) }
+    /// The token service's rules: issuer, `token`, `auth` and `retention` keys.
+    public var authPolicy: AuthPolicy {
+        var policy = AuthPolicy(issuer: issuer, token: token, authorization: authorization)
+        policy.endedRetention = Int64(retentionEndedDays) * 86400
+        policy.auditRetention = Int64(retentionAuditDays) * 86400
+        return policy
+    }
 
     /// The policy `tessera serve` runs with: `authPolicy`, failing closed on a stale revocation
     /// view unless `revocation.fail_open`.
@@ -84,6 +96,11 @@ public struct TesseraConfiguration: ConfigurationSection {
         revocationPollSeconds = try reader.requiredInt(forKey: "revocation.poll_seconds")
         revocationMaximumStaleness = try reader.requiredInt(forKey: "revocation.max_staleness_seconds")
         revocationFailOpen = try reader.requiredBool(forKey: "revocation.fail_open")
+        retentionEndedDays = try reader.requiredInt(forKey: "retention.ended_days")
+        retentionAuditDays = try reader.requiredInt(forKey: "retention.audit_days")
+        try InvalidConfiguration.require(
+            (1...3650).contains(retentionEndedDays) && (1...3650).contains(retentionAuditDays),
+            "retention.ended_days and retention.audit_days must be 1-3650")
         let level = try reader.requiredString(forKey: "log.level")
         guard let logLevel = Logger.Level(rawValue: level) else {
             throw InvalidConfiguration("log.level must be trace, debug, info, notice, warning, error or critical")

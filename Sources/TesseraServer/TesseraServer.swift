@@ -54,6 +54,12 @@ public struct TesseraServer: Service {
             PeriodicTask(name: "login attempt pruning", interval: .seconds(300), logger: logger) {
                 try await tokens.login.pruneAttempts()
             },
+            PeriodicTask(name: "retention", interval: .seconds(3600), logger: logger) {
+                let pruned = try await tokens.sessions.pruneExpired()
+                logger.info(
+                    "retention",
+                    metadata: ["sessions": "\(pruned.sessions)", "refresh_tokens": "\(pruned.refreshTokens)", "audit_events": "\(pruned.auditEvents)"])
+            },
         ]
         if configuration.inlineJWKS == nil {
             background.append(

@@ -50,6 +50,21 @@ struct MigrateCommand: AsyncParsableCommand {
     }
 }
 
+/// `tessera prune`.
+struct PruneCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prune",
+        abstract: "Delete what retention no longer keeps (serve does this hourly): ended sessions and refresh tokens, old audit events.")
+    @OptionGroup var config: ConfigOptions
+
+    func run() async throws {
+        try await withServices(config) { tokens, _, _ in
+            let pruned = try await tokens.sessions.pruneExpired()
+            print("deleted \(pruned.sessions) sessions, \(pruned.refreshTokens) refresh tokens, \(pruned.auditEvents) audit events")
+        }
+    }
+}
+
 /// `tessera user …`.
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

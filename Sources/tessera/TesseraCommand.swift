@@ -12,7 +12,7 @@ struct TesseraCommand: AsyncParsableCommand {
             """,
         subcommands: [
             KeysCommand.self, TokenCommand.self, PasswordCommand.self, MigrateCommand.self, UserCommand.self, ClientCommand.self,
-            SessionCommand.self, ServeCommand.self,
+            SessionCommand.self, PruneCommand.self, ServeCommand.self,
         ]
     )
 }

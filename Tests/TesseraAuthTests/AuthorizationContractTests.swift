@@ -250,3 +250,29 @@ struct ScopePolicyTests {
         }
     }
 }
+
+@Suite("Contract: retention")
+struct RetentionContractTests {
+    @Test("ended sessions and refresh tokens go retention.ended_days after they end, audit events after retention.audit_days", arguments: StoreKind.available)
+    func retention(_ kind: StoreKind) async throws {
+        try await Harness.with(kind) { h in
+            try await h.user()
+            let client = try await h.webClient()
+            let revoked = try await h.login(client)
+            let idle = try await h.login(client)
+            try await h.tokens.sessions.logout(sessionID: revoked.sessionID!)
+            // 31 days on: the revoked session ended 31 days ago, the idle one 24 days ago (7-day idle).
+            h.clock.advance(31 * 86400)
+            #expect(try await h.tokens.sessions.pruneExpired() == PrunedRows(refreshTokens: 1, sessions: 1, auditEvents: 0))
+            let left = try await h.store.transaction { tx in
+                (try await tx.session(id: revoked.sessionID!, forUpdate: false), try await tx.session(id: idle.sessionID!, forUpdate: false))
+            }
+            #expect(left.0 == nil && left.1 != nil)
+            // 91 days on: everything from day 0 is gone, the audit trail included.
+            h.clock.advance(60 * 86400)
+            let pruned = try await h.tokens.sessions.pruneExpired()
+            #expect(pruned.sessions == 1 && pruned.refreshTokens == 1 && pruned.auditEvents >= 3)
+            #expect(try await h.accounts.auditEvents(limit: 10).isEmpty)
+        }
+    }
+}

@@ -155,6 +155,8 @@ struct ConfigurationTests {
         ("http.client_rate_limit_per_second", 0, { $0.http.clientRateLimitPerSecond == 0 }),
         ("revocation.poll_seconds", 5, { $0.revocationPollSeconds == 5 }),
         ("revocation.max_staleness_seconds", 60, { $0.revocationMaximumStaleness == 60 }),
+        ("retention.ended_days", 7, { $0.authPolicy.endedRetention == 7 * 86400 }),
+        ("retention.audit_days", 365, { $0.authPolicy.auditRetention == 365 * 86400 }),
         ("revocation.fail_open", true, { $0.revocationFailOpen && $0.servicePolicy.revocationMaximumStaleness == nil }),
         ("log.level", "debug", { $0.logLevel == .debug }),
     ]

@@ -78,6 +78,8 @@ def test_every_key_reaches_serve_or_the_cli(tessera):
         "revocation.poll_seconds": "2",
         "revocation.max_staleness_seconds": "45",
         "revocation.fail_open": "false",
+        "retention.ended_days": "2",
+        "retention.audit_days": "3",
         "log.level": "debug",
     }
     shipped = set(flatten(json.loads((ROOT / "Config" / "tessera.json").read_text())))
@@ -98,6 +100,20 @@ def test_every_key_reaches_serve_or_the_cli(tessera):
     console = json.loads(tessera.run("client", "add", "console", "--grant", "password", "--scope", "tessera:admin", env=env).stdout)
     # store: the SQLite file is where the key says.
     assert (workdir / "state" / "tessera.sqlite").exists()
+    # retention.*: rows that ended 2+ days ago (sessions) and 3+ days ago (audit) go at `tessera prune`.
+    import sqlite3
+    db = sqlite3.connect(workdir / "state" / "tessera.sqlite")
+    day = 86400
+    now = int(time.time())
+    db.executescript(f"""
+        INSERT INTO sessions (id, user_id, client_id, created_at, last_seen_at, idle_expires_at, absolute_expires_at, revoked_at, scope)
+            VALUES ('gone', 'u', 'web', {now - 9 * day}, {now - 9 * day}, {now + day}, {now + day}, {now - 2 * day - 60}, ''),
+                   ('kept', 'u', 'web', {now - 9 * day}, {now - 9 * day}, {now + day}, {now + day}, {now - 2 * day + 3600}, '');
+        INSERT INTO audit_events (at, kind, detail) VALUES ({now - 3 * day - 60}, 'logout', 'old'), ({now - 3 * day + 3600}, 'logout', 'recent');
+    """)
+    db.commit()
+    db.close()
+    assert tessera.run("prune", env=env).stdout.strip() == "deleted 1 sessions, 0 refresh tokens, 1 audit events"
 
     log_path = workdir / "serve.log"
     with open(log_path, "w") as log:

@@ -127,6 +127,17 @@ public struct SessionService: Sendable {
         return ended.count
     }
 
+    /// Deletes what the retention policy no longer keeps: sessions and refresh tokens ended
+    /// `endedRetention` ago, audit events older than `auditRetention`. Run it periodically.
+    @discardableResult
+    public func pruneExpired() async throws -> PrunedRows {
+        let now = environment.now
+        let policy = environment.policy
+        return try await environment.store.transaction {
+            try await $0.pruneExpired(endedBefore: now - policy.endedRetention, auditBefore: now - policy.auditRetention)
+        }
+    }
+
     /// A user's sessions, newest first.
     public func list(userID: String) async throws -> [Session] {
         try await environment.store.read { try await $0.sessions(userID: userID) }

@@ -98,6 +98,12 @@ public protocol AuthTransaction: Sendable {
     /// Deletes attempts and throttle counts older than `before`, and sources last seen before `sourcesBefore`.
     func pruneLoginAttempts(before: Int64, sourcesBefore: Int64) async throws
 
+    // Retention
+    /// Deletes refresh tokens that ended (revoked, spent or expired) before `endedBefore`,
+    /// sessions that ended before it (with any token left), and audit events older than
+    /// `auditBefore`. Returns how many rows of each went.
+    func pruneExpired(endedBefore: Int64, auditBefore: Int64) async throws -> PrunedRows
+
     // Audit
     func insertAuditEvent(_ event: AuditEvent) async throws
     /// The newest events first.
@@ -133,6 +139,19 @@ public struct RevokedSession: Sendable, Hashable {
     public init(id: String, absoluteExpiresAt: Int64) {
         self.id = id
         self.absoluteExpiresAt = absoluteExpiresAt
+    }
+}
+
+/// What a retention run deleted.
+public struct PrunedRows: Sendable, Hashable {
+    public var refreshTokens: Int
+    public var sessions: Int
+    public var auditEvents: Int
+
+    public init(refreshTokens: Int, sessions: Int, auditEvents: Int) {
+        self.refreshTokens = refreshTokens
+        self.sessions = sessions
+        self.auditEvents = auditEvents
     }
 }
 
