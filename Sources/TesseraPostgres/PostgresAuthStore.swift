@@ -63,7 +63,29 @@ public final class PostgresAuthStore: AuthStore, Service {
         try await transaction(body)
     }
 
+    /// How often a transaction the server aborted to break a deadlock (or a serialization
+    /// conflict) is run again before the caller gets 503.
+    static let retries = 3
+
+    /// Runs `body` in a transaction, again (after a short random wait) when PostgreSQL aborted
+    /// it to break a deadlock, up to `retries` times.
     private func inTransaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try await inTransactionOnce(body)
+            } catch SQLError.retryable(let reason) {
+                attempt += 1
+                guard attempt <= Self.retries else {
+                    throw AuthError.storeUnavailable("PostgreSQL: \(reason), still after \(Self.retries) retries")
+                }
+                logger.debug("transaction retried", metadata: ["reason": "\(reason)", "attempt": "\(attempt)"])
+                try await Task.sleep(for: .milliseconds(Int.random(in: 5...25) << attempt))
+            }
+        }
+    }
+
+    private func inTransactionOnce<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         do {
             return try await withDeadline {
                 try await self.client.withTransaction(logger: self.logger) { connection in
@@ -148,6 +170,10 @@ struct PostgresExecutor: SQLExecutor {
     /// store failure naming the server's message, never the bound values.
     static func translate(_ error: PSQLError) -> any Error {
         if error.serverInfo?[.sqlState] == "23505" { return SQLError.uniqueViolation(error.serverInfo?[.message] ?? "unique violation") }
+        // deadlock_detected, serialization_failure
+        if let state = error.serverInfo?[.sqlState], ["40P01", "40001"].contains(state) {
+            return SQLError.retryable(error.serverInfo?[.message] ?? state)
+        }
         if let message = error.serverInfo?[.message] { return AuthError.storeUnavailable("PostgreSQL: \(message)") }
         return AuthError.storeUnavailable("PostgreSQL unreachable (\(error.code))")
     }

@@ -32,6 +32,9 @@ public enum SQLError: Error, Sendable {
     case uniqueViolation(String)
     /// A column held something other than what the schema says.
     case unexpectedValue(String)
+    /// The database gave up on the transaction to break a deadlock or a serialization
+    /// conflict; running it again may succeed.
+    case retryable(String)
 }
 
 extension SQLRow {

@@ -1,3 +1,4 @@
+import Synchronization
 import TesseraAuth
 import TesseraJWT
 import TesseraTestSupport
@@ -273,6 +274,55 @@ struct RetentionContractTests {
             let pruned = try await h.tokens.sessions.pruneExpired()
             #expect(pruned.sessions == 1 && pruned.refreshTokens == 1 && pruned.auditEvents >= 3)
             #expect(try await h.accounts.auditEvents(limit: 10).isEmpty)
+        }
+    }
+}
+
+@Suite("Contract: PostgreSQL deadlocks")
+struct DeadlockContractTests {
+    /// Counts the runs of a transaction body, across retries.
+    final class Runs: Sendable {
+        private let count = Mutex(0)
+        func next() -> Int {
+            count.withLock {
+                $0 += 1
+                return $0
+            }
+        }
+        var total: Int { count.withLock { $0 } }
+    }
+
+    @Test(
+        "two transactions locking the same rows in opposite order both finish: the one PostgreSQL aborts is run again",
+        arguments: StoreKind.available.filter { $0 == .postgres })
+    func oppositeLockOrder(_ kind: StoreKind) async throws {
+        try await Harness.with(kind) { h in
+            let a = try await h.user("ann")
+            let b = try await h.user("ben")
+            let (firstHasA, signalA) = AsyncStream.makeStream(of: Void.self)
+            let (secondHasB, signalB) = AsyncStream.makeStream(of: Void.self)
+            let runsOne = Runs()
+            let runsTwo = Runs()
+            async let one: Void = h.store.transaction { tx in
+                let run = runsOne.next()
+                _ = try await tx.user(id: a.id, forUpdate: true)
+                if run == 1 {
+                    signalA.yield()
+                    for await _ in secondHasB { break }
+                }
+                _ = try await tx.user(id: b.id, forUpdate: true)
+            }
+            async let two: Void = h.store.transaction { tx in
+                let run = runsTwo.next()
+                if run == 1 { for await _ in firstHasA { break } }
+                _ = try await tx.user(id: b.id, forUpdate: true)
+                if run == 1 { signalB.yield() }
+                _ = try await tx.user(id: a.id, forUpdate: true)
+            }
+            try await one
+            try await two
+            // PostgreSQL broke the deadlock by aborting one of them; that one ran again.
+            #expect(runsOne.total + runsTwo.total == 3, "runs: \(runsOne.total) and \(runsTwo.total)")
         }
     }
 }
