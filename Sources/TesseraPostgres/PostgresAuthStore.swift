@@ -1,10 +1,23 @@
 import Foundation
 import Logging
+import NIOSSL
 import PostgresNIO
 import ServiceLifecycle
 import TesseraAuth
 import TesseraJWT
 import TesseraSQL
+
+/// How the connection to PostgreSQL is protected (libpq's `sslmode` of the same names).
+public enum PostgresTLS: Sendable, Equatable {
+    /// Plain TCP: for loopback only.
+    case disable
+    /// Encrypted, the server's certificate not checked (a passive eavesdropper learns nothing;
+    /// an active one can impersonate the server).
+    case require
+    /// Encrypted, and the certificate must chain to `caFile` (or the system roots when nil) and
+    /// name the host.
+    case verifyFull(caFile: String?)
+}
 
 /// The store for several instances on one database: a pooled PostgresClient (which reconnects
 /// after the server restarts); row locks (`SELECT … FOR UPDATE`) serialise concurrent uses of
@@ -18,21 +31,33 @@ public final class PostgresAuthStore: AuthStore, Service {
     private let logger: Logger
     private let clock: JWTClock
     private let operationTimeout: Duration
+    /// The same server, user and TLS as the pool, for one direct connection whose failure can
+    /// be reported (the pool retries quietly until the operation times out).
+    private let probe: PostgresConnection.Configuration
 
     /// Connects to `url` (`postgres://user[:password]@host[:port]/database`); the password may
     /// instead come from `password` (for example `TESSERA_DATABASE_PASSWORD`).
     /// Each transaction, including waiting for a connection, must finish within `operationTimeout`.
     public init(
-        url: String, password: String? = nil, maximumConnections: Int = 10, operationTimeout: Duration = .seconds(10),
-        clock: JWTClock = .system
+        url: String, password: String? = nil, tls: PostgresTLS = .disable, maximumConnections: Int = 10,
+        operationTimeout: Duration = .seconds(10), clock: JWTClock = .system
     ) throws {
         guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme),
             let host = components.host, !host.isEmpty, let user = components.user
         else { throw AuthError.storeUnavailable("store URL must look like postgres://user@host:port/database") }
         let database = String(components.path.dropFirst())
+        let tlsConfiguration = try Self.tlsConfiguration(tls)
         var configuration = PostgresClient.Configuration(
             host: host, port: components.port ?? 5432, username: user,
-            password: components.password ?? password, database: database.isEmpty ? user : database, tls: .disable)
+            password: components.password ?? password, database: database.isEmpty ? user : database,
+            tls: tlsConfiguration.map { .require($0) } ?? .disable)
+        do {
+            probe = PostgresConnection.Configuration(
+                host: host, port: components.port ?? 5432, username: user, password: components.password ?? password,
+                database: database.isEmpty ? user : database, tls: try tlsConfiguration.map { .require(try NIOSSLContext(configuration: $0)) } ?? .disable)
+        } catch {
+            throw AuthError.storeUnavailable("cannot set up TLS for PostgreSQL: \(error)")
+        }
         configuration.options.maximumConnections = maximumConnections
         configuration.options.connectTimeout = .seconds(5)
         var logger = Logger(label: "tessera.postgres")
@@ -43,12 +68,55 @@ public final class PostgresAuthStore: AuthStore, Service {
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
     }
 
+    /// The TLS configuration for `mode` (nil: plain TCP); a CA file that cannot be read is an
+    /// error now, not at the first connection.
+    private static func tlsConfiguration(_ mode: PostgresTLS) throws -> TLSConfiguration? {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        switch mode {
+        case .disable:
+            return nil
+        case .require:
+            configuration.certificateVerification = .none
+        case let .verifyFull(caFile):
+            configuration.certificateVerification = .fullVerification
+            if let caFile {
+                do {
+                    configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
+                } catch {
+                    throw AuthError.storeUnavailable("cannot read the CA certificates in \(caFile)")
+                }
+            }
+        }
+        return configuration
+    }
+
+    /// Opens and closes one connection, so that a refused login or a failed TLS handshake is
+    /// reported as such (one line), instead of as a timeout.
+    private func checkConnection() async throws {
+        do {
+            let connection = try await PostgresConnection.connect(
+                on: MultiThreadedEventLoopGroup.singleton.any(), configuration: probe, id: 0, logger: logger
+            ).get()
+            try await connection.close()
+        } catch let error as PSQLError {
+            if let underlying = error.underlying, underlying is NIOSSLError || underlying is BoringSSLError {
+                let untrusted = "\(underlying)".contains("CERTIFICATE_VERIFY_FAILED")
+                throw AuthError.storeUnavailable(
+                    untrusted
+                        ? "PostgreSQL: TLS handshake failed: the server's certificate is not trusted (database.tls_ca_file) or does not name the host"
+                        : "PostgreSQL: TLS handshake failed")
+            }
+            throw PostgresExecutor.translate(error)
+        }
+    }
+
     /// Keeps the connection pool until cancelled or, in a `ServiceGroup`, until graceful shutdown.
     public func run() async {
         await cancelWhenGracefulShutdown { await self.client.run() }
     }
 
     public func migrate() async throws {
+        try await checkConnection()
         try await Migrations.apply(dialect: .postgres, now: Int64(clock.now)) { body in
             try await self.inTransaction { try await body($0) }
         }

@@ -1,3 +1,4 @@
+import Foundation
 import ServiceLifecycle
 import TesseraAuth
 import TesseraJWT
@@ -20,10 +21,24 @@ extension TesseraConfiguration {
             return OpenStore(store: try await SQLiteAuthStore.open(path: path, clock: clock), service: nil)
         }
         if store.hasPrefix("postgres://") || store.hasPrefix("postgresql://") {
-            let postgres = try PostgresAuthStore(url: store, password: databasePassword, clock: clock)
+            let postgres = try PostgresAuthStore(url: store, password: databasePassword, tls: postgresTLS, clock: clock)
             return OpenStore(store: postgres, service: postgres)
         }
         throw InvalidConfiguration("store must be sqlite:PATH or postgres://user@host:port/database")
+    }
+
+    /// `database.tls` for the store's host: `auto` is `disable` on loopback (nothing to
+    /// intercept) and `verify-full` anywhere else.
+    var postgresTLS: PostgresTLS {
+        switch databaseTLS {
+        case "disable": return .disable
+        case "require": return .require
+        case "verify-full": return .verifyFull(caFile: databaseCAFile)
+        default:
+            let host = URLComponents(string: store)?.host ?? ""
+            let loopback = host == "localhost" || IPAddress(host).map { IPNetwork("127.0.0.0/8")!.contains($0) || $0 == IPAddress("::1") } == true
+            return loopback ? .disable : .verifyFull(caFile: databaseCAFile)
+        }
     }
 
     /// Runs `body` with the configured store, migrated, its connections running for the

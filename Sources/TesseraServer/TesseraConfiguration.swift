@@ -16,6 +16,8 @@ public struct TesseraConfiguration: ConfigurationSection {
         "keys.jwks": .init(.string(""), isSecret: true),
         "store": "sqlite:data/tessera.db",
         "database.password": .init(.string(""), isSecret: true),
+        "database.tls": "auto",
+        "database.tls_ca_file": "",
         "revocation.poll_seconds": 1,
         "revocation.max_staleness_seconds": 30,
         "revocation.fail_open": false,
@@ -49,6 +51,11 @@ public struct TesseraConfiguration: ConfigurationSection {
     public var store: String
     /// `database.password` (secret): the PostgreSQL password when the URL has none.
     public var databasePassword: String?
+    /// `database.tls`: `disable`, `require`, `verify-full`, or `auto` (the default): `disable`
+    /// for a loopback host, `verify-full` for any other.
+    public var databaseTLS: String
+    /// `database.tls_ca_file`: PEM certificates `verify-full` trusts (empty: the system's).
+    public var databaseCAFile: String?
     /// `revocation.poll_seconds`: how often each instance reads revocations made elsewhere (1-60).
     public var revocationPollSeconds: Int
     /// `revocation.max_staleness_seconds`: with no successful poll for this long, `/readyz`
@@ -93,6 +100,14 @@ public struct TesseraConfiguration: ConfigurationSection {
         store = try reader.requiredString(forKey: "store")
         let databasePassword = try reader.requiredString(forKey: "database.password", isSecret: true)
         self.databasePassword = databasePassword.isEmpty ? nil : databasePassword
+        databaseTLS = try reader.requiredString(forKey: "database.tls")
+        let caFile = try reader.requiredString(forKey: "database.tls_ca_file")
+        databaseCAFile = caFile.isEmpty ? nil : caFile
+        try InvalidConfiguration.require(
+            ["auto", "disable", "require", "verify-full"].contains(databaseTLS), "database.tls must be auto, disable, require or verify-full")
+        if let databaseCAFile {
+            try InvalidConfiguration.require(FileManager.default.fileExists(atPath: databaseCAFile), "database.tls_ca_file \(databaseCAFile) does not exist")
+        }
         revocationPollSeconds = try reader.requiredInt(forKey: "revocation.poll_seconds")
         revocationMaximumStaleness = try reader.requiredInt(forKey: "revocation.max_staleness_seconds")
         revocationFailOpen = try reader.requiredBool(forKey: "revocation.fail_open")

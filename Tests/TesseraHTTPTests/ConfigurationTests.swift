@@ -136,6 +136,8 @@ struct ConfigurationTests {
             "auth.scope_roles", .init(.stringArray(["tessera:admin=root", "billing:write=billing"]), isSecret: false),
             { $0.authorization.scopes.requiredRoles == ["tessera:admin": "root", "billing:write": "billing"] }
         ),
+        ("database.tls", "require", { $0.databaseTLS == "require" }),
+        ("database.tls_ca_file", "/dev/null", { $0.databaseCAFile == "/dev/null" }),
         ("store", "postgres://tessera@db/tessera", { $0.store == "postgres://tessera@db/tessera" }),
         ("http.hosts", .init(.stringArray(["::1"]), isSecret: false), { $0.http.server.hosts == ["::1"] }),
         ("http.port", 9090, { $0.http.server.port == 9090 }),

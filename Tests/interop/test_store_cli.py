@@ -258,3 +258,33 @@ def test_sqlite_files_are_private(tessera):
     os.chmod(data / "tessera.db", 0o644)
     assert tessera.run("user", "list").returncode == 0
     assert mode(data / "tessera.db") == 0o600
+
+
+def test_postgres_over_tls(tessera, tmp_path):
+    """database.tls against the throwaway PostgreSQL (ssl=on, a test CA made by scripts/postgres.sh):
+    verify-full with the right CA connects over TLS, with another CA it fails with one clear line;
+    require encrypts without checking; a CA file that does not exist is a configuration error."""
+    import subprocess
+    from pathlib import Path
+    admin = require(os.environ.get("TESSERA_TEST_POSTGRES_URL"), "the throwaway PostgreSQL of scripts/test.sh")
+    ca = require(os.environ.get("TESSERA_TEST_POSTGRES_CA"), "the test CA of scripts/postgres.sh")
+    log = Path(require(os.environ.get("TESSERA_TEST_POSTGRES_LOG"), "the server log of scripts/postgres.sh"))
+    port = admin.rsplit(":", 1)[1].split("/")[0]
+    database = "tls_" + uuid.uuid4().hex[:12]
+    subprocess.run(["psql", "-h", "127.0.0.1", "-p", port, "-U", "postgres", "-d", "postgres", "-qc", f"CREATE DATABASE {database}"],
+                   check=True, capture_output=True)
+    store = f"postgres://postgres@127.0.0.1:{port}/{database}"
+    other_ca = tmp_path / "other-ca.crt"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+                    "-subj", "/CN=Someone else", "-keyout", str(tmp_path / "other-ca.key"), "-out", str(other_ca)], check=True, capture_output=True)
+    migrate = lambda mode, ca_file="": tessera.run("migrate", "--store", store, env={"TESSERA_DATABASE_TLS": mode, "TESSERA_DATABASE_TLS_CA_FILE": ca_file})
+    encrypted_before = log.read_text().count("SSL enabled")
+    good = migrate("verify-full", ca)
+    assert good.returncode == 0, good.stderr
+    assert log.read_text().count("SSL enabled") > encrypted_before
+    wrong = migrate("verify-full", str(other_ca))
+    assert wrong.returncode == 2 and wrong.stderr.count("\n") == 1 and "certificate" in wrong.stderr.lower(), wrong.stderr
+    assert migrate("require").returncode == 0
+    missing = migrate("verify-full", str(tmp_path / "nowhere.crt"))
+    assert missing.returncode == 2 and "tls_ca_file" in missing.stderr
+    assert migrate("sometimes").returncode == 2
