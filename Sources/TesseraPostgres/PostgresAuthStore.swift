@@ -7,7 +7,8 @@ import TesseraAuth
 import TesseraJWT
 import TesseraSQL
 
-/// How the connection to PostgreSQL is protected (libpq's `sslmode` of the same names).
+/// How the connection to PostgreSQL is protected (as libpq's `sslmode` of the same names, except
+/// that `require` never checks the certificate, even when a CA is configured).
 public enum PostgresTLS: Sendable, Equatable {
     /// Plain TCP: for loopback only.
     case disable

@@ -242,10 +242,11 @@ public struct SQLAuthTransaction: AuthTransaction {
 
     // MARK: Login attempts
 
-    public func lockLoginThrottle(username: String) async throws {
+    public func lockLoginThrottle(username: String, source: String) async throws {
         // SQLite transactions are serialised whole (BEGIN IMMEDIATE).
         guard db.dialect == .postgres else { return }
         _ = try await run("SELECT pg_advisory_xact_lock(hashtextextended('tessera.login:' || $1, 0))", [.text(username)])
+        _ = try await run("SELECT pg_advisory_xact_lock(hashtextextended('tessera.source:' || $1, 0))", [.text(source)])
     }
 
     public func reserveLoginAttempt(username: String, ip: String, at: Int64) async throws -> Int64 {
@@ -317,7 +318,7 @@ public struct SQLAuthTransaction: AuthTransaction {
             """
         let tokens = try await run(
             """
-            DELETE FROM refresh_tokens WHERE COALESCE(revoked_at, spent_at, expires_at) < $1 OR session_id IN (\(endedSessions))
+            DELETE FROM refresh_tokens WHERE session_id IN (\(endedSessions))
             RETURNING hash
             """, [cutoff]
         ).count

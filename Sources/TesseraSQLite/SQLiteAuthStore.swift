@@ -29,8 +29,10 @@ public final class SQLiteAuthStore: AuthStore {
             guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
                 throw AuthError.storeUnavailable("cannot create SQLite database \(path)")
             }
-        } else if let mode = (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int, mode & 0o077 != 0 {
-            try FileManager.default.setAttributes([.posixPermissions: mode & 0o700], ofItemAtPath: path)
+        }
+        for file in [path, path + "-wal", path + "-shm"] {
+            guard let mode = (try? FileManager.default.attributesOfItem(atPath: file))?[.posixPermissions] as? Int, mode & 0o077 != 0 else { continue }
+            try FileManager.default.setAttributes([.posixPermissions: mode & 0o700], ofItemAtPath: file)
         }
         let connection: SQLiteConnection
         let reader: SQLiteConnection

@@ -13,7 +13,8 @@ import UnixSignals
 /// bad file, a group-readable mode, no signing key) is refused, logged with the reason, and the
 /// ring in use kept.
 final class KeyRingReloader: Service, Sendable {
-    let file: String
+    /// The key file; nil when the keys came inline (`keys.jwks`), which SIGHUP cannot reload.
+    let file: String?
     let load: @Sendable () throws -> JWTKeyRing
     let accessTokens: AccessTokens
     let interval: Duration
@@ -21,13 +22,13 @@ final class KeyRingReloader: Service, Sendable {
     /// SHA-256 of the file contents last looked at (never the contents: they are secret).
     private let lastSeen: Mutex<[UInt8]?>
 
-    init(file: String, load: @escaping @Sendable () throws -> JWTKeyRing, accessTokens: AccessTokens, interval: Duration, logger: Logger) {
+    init(file: String?, load: @escaping @Sendable () throws -> JWTKeyRing, accessTokens: AccessTokens, interval: Duration, logger: Logger) {
         self.file = file
         self.load = load
         self.accessTokens = accessTokens
         self.interval = interval
         self.logger = logger
-        lastSeen = Mutex(Self.fingerprint(of: file))
+        lastSeen = Mutex(file.flatMap(Self.fingerprint))
     }
 
     func run() async throws {
@@ -36,8 +37,10 @@ final class KeyRingReloader: Service, Sendable {
                 group.addTask {
                     for await _ in await UnixSignalsSequence(trapping: .sighup) { self.reload(force: true) }
                 }
-                group.addTask {
-                    while (try? await Task.sleep(for: self.interval)) != nil { self.reload(force: false) }
+                if self.file != nil {
+                    group.addTask {
+                        while (try? await Task.sleep(for: self.interval)) != nil { self.reload(force: false) }
+                    }
                 }
                 await group.next()
                 group.cancelAll()
@@ -47,6 +50,10 @@ final class KeyRingReloader: Service, Sendable {
 
     /// Reloads when the file changed since last looked at, or always with `force`.
     func reload(force: Bool) {
+        guard let file else {
+            logger.notice("SIGHUP: the keys are inline (keys.jwks) and are read only at start; nothing reloaded")
+            return
+        }
         let current = Self.fingerprint(of: file)
         let changed = lastSeen.withLock { seen in
             defer { seen = current }

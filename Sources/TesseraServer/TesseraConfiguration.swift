@@ -105,6 +105,9 @@ public struct TesseraConfiguration: ConfigurationSection {
         databaseCAFile = caFile.isEmpty ? nil : caFile
         try InvalidConfiguration.require(
             ["auto", "disable", "require", "verify-full"].contains(databaseTLS), "database.tls must be auto, disable, require or verify-full")
+        try InvalidConfiguration.require(
+            databaseCAFile == nil || ["auto", "verify-full"].contains(databaseTLS),
+            "database.tls_ca_file is used by verify-full only: with database.tls \(databaseTLS) it would be ignored")
         if let databaseCAFile {
             try InvalidConfiguration.require(FileManager.default.fileExists(atPath: databaseCAFile), "database.tls_ca_file \(databaseCAFile) does not exist")
         }
@@ -127,9 +130,10 @@ public struct TesseraConfiguration: ConfigurationSection {
         http = try HTTPConfiguration(root: reader)
         try InvalidConfiguration.require(!issuer.isEmpty, "issuer must not be empty")
         try InvalidConfiguration.require((1...60).contains(revocationPollSeconds), "revocation.poll_seconds must be 1-60")
+        // Polls land whole seconds apart and may take a moment: leave room for one missed poll.
         try InvalidConfiguration.require(
-            (revocationPollSeconds...3600).contains(revocationMaximumStaleness),
-            "revocation.max_staleness_seconds must be between revocation.poll_seconds and 3600")
+            (2 * revocationPollSeconds + 2...3600).contains(revocationMaximumStaleness),
+            "revocation.max_staleness_seconds must be between 2 × revocation.poll_seconds + 2 and 3600")
     }
 
     /// The configuration from `values` over the defaults, and nothing else (tests, embedding).

@@ -61,12 +61,10 @@ public struct TesseraServer: Service {
                     metadata: ["sessions": "\(pruned.sessions)", "refresh_tokens": "\(pruned.refreshTokens)", "audit_events": "\(pruned.auditEvents)"])
             },
         ]
-        if configuration.inlineJWKS == nil {
-            background.append(
-                KeyRingReloader(
-                    file: configuration.keysFile, load: { try configuration.loadKeyRing() }, accessTokens: tokens.accessTokens,
-                    interval: .seconds(5), logger: logger))
-        }
+        background.append(
+            KeyRingReloader(
+                file: configuration.inlineJWKS == nil ? configuration.keysFile : nil, load: { try configuration.loadKeyRing() },
+                accessTokens: tokens.accessTokens, interval: .seconds(5), logger: logger))
         return TesseraServer(
             configuration: configuration, store: opened.store, tokens: tokens, accounts: accounts, application: application,
             http: http, storeService: opened.service, background: background, logger: logger)

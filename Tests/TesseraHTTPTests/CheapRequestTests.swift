@@ -75,7 +75,7 @@ struct StaleRevocationTests {
     func failsClosed() async throws {
         let clock = MovableClock()
         try await withApp(["revocation.max_staleness_seconds": 30], clock: clock.jwtClock) { h in
-            _ = try await h.seed()
+            let seed = try await h.seed()
             let token = try #require(try await h.passwordLogin()["access_token"]?.stringValue)
             let bearer = [("Authorization", "Bearer \(token)")]
             #expect(await h.send(.GET, "/v1/verify", headers: bearer).status == .ok)
@@ -84,10 +84,16 @@ struct StaleRevocationTests {
             #expect(verify.status == .serviceUnavailable && verify.headers.first(name: "Retry-After") != nil)
             #expect(await h.send(.GET, "/v1/me", headers: bearer).status == .serviceUnavailable)
             #expect(await h.send(.GET, "/readyz").status == .serviceUnavailable)
+            #expect(await h.form("/oauth/introspect", "client_id=svc&client_secret=\(seed.svc)&token=\(token)").status == .serviceUnavailable)
             try await h.tokens.sessions.refreshRevocations()
             clock.advance(1)
             #expect(await h.send(.GET, "/v1/verify", headers: bearer).status == .ok)
             #expect(await h.send(.GET, "/readyz").status == .ok)
+            // Revoking still works on a stale view: it reads the store anyway.
+            clock.advance(31)
+            #expect(await h.form("/oauth/revoke", "client_id=web&token=\(token)").status == .ok)
+            try await h.tokens.sessions.refreshRevocations()
+            #expect(await h.send(.GET, "/v1/verify", headers: bearer).status == .unauthorized)
         }
     }
 

@@ -53,6 +53,8 @@ struct ClientAddressTests {
             ("10.0.0.1", "10.0.0.3, 10.0.0.2", "10.0.0.3"),  // every hop trusted: the left-most
             ("10.0.0.1", "198.51.100.1, unknown", "10.0.0.1"),  // junk next to the proxy: the proxy
             ("10.0.0.1", "", "10.0.0.1"),
+            ("10.0.0.1", "198.51.100.1:4711", "198.51.100.1"),  // proxies that add the port
+            ("10.0.0.1", "[2001:db8:2::7]:443", "2001:db8:2::7"),
             ("2001:db8:1::5", "2001:db8:2::7", "2001:db8:2::7"),
         ])
     func xForwardedFor(_ peer: String, _ header: String, _ expected: String) {

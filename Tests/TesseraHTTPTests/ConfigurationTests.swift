@@ -179,6 +179,12 @@ struct ConfigurationTests {
     func wrongType() {
         #expect(throws: (any Error).self) { try TesseraConfiguration(values: ["token.leeway_seconds": "sixty"]) }
         #expect(throws: InvalidConfiguration.self) { try TesseraConfiguration(values: ["token.leeway_seconds": 301]) }
+        // Combinations that would silently not do what they say.
+        #expect(throws: InvalidConfiguration.self) { try TesseraConfiguration(values: ["database.tls": "require", "database.tls_ca_file": "/dev/null"]) }
+        #expect(throws: InvalidConfiguration.self) {
+            try TesseraConfiguration(values: ["revocation.poll_seconds": 10, "revocation.max_staleness_seconds": 21])
+        }
+        #expect(throws: Never.self) { try TesseraConfiguration(values: ["revocation.poll_seconds": 10, "revocation.max_staleness_seconds": 22]) }
     }
 
     @Test("auth.scope_roles entries are scope=role, each scope once", arguments: ["admin", "tessera:admin=", "=admin", "a b=admin", "x=Admin", "x=a=b"])

@@ -142,6 +142,7 @@ struct LiveServerTests {
         try await Self.withServer({
             $0.maximumConnectionsPerAddress = 3
             $0.maximumConnections = 5
+            $0.minimumIdleBeforeReclaim = .zero
         }) { port, _ in
             func ask(_ client: RawClient) -> Bool {
                 client.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")

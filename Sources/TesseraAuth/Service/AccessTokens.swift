@@ -74,7 +74,9 @@ public struct AccessTokens: Sendable {
         try verify(token, audiences: audiences, checkingAudience: true)
     }
 
-    func verify(_ token: String, audiences: Set<String>?, checkingAudience: Bool) throws -> VerifiedJWT {
+    /// Verifies as above; `checkingFreshness: false` skips the stale-view refusal, for revoking
+    /// (which must still work, and reads the store anyway).
+    func verify(_ token: String, audiences: Set<String>?, checkingAudience: Bool, checkingFreshness: Bool = true) throws -> VerifiedJWT {
         var verifier = keys.value.withLock { $0.verifier }
         verifier.options.audiences = audiences ?? Set(policy.defaultAudiences)
         verifier.options.checksAudience = checkingAudience
@@ -87,7 +89,7 @@ public struct AccessTokens: Sendable {
         if let sid = verified.claims.sessionID, revokedSessions.contains(sid) {
             throw AuthError(.invalidToken, "session revoked")
         }
-        if let maximumAge = policy.revocationMaximumStaleness, revokedSessions.isStale(now: Int64(clock.now), maximumAge: maximumAge) {
+        if checkingFreshness, let maximumAge = policy.revocationMaximumStaleness, revokedSessions.isStale(now: Int64(clock.now), maximumAge: maximumAge) {
             throw AuthError.storeUnavailable("the revocation view is stale: no poll succeeded for \(maximumAge) s")
         }
         return verified

@@ -46,7 +46,16 @@ public struct Introspection: Sendable {
     public func introspect(token: String) async throws -> IntrospectionResult {
         let now = environment.now
         let store = environment.store
-        if let verified = try? accessTokens.verify(token, audiences: nil, checkingAudience: false) {
+        // A stale revocation view is 503, as on every other path; any other failure means "not a good access token".
+        let verified: VerifiedJWT?
+        do {
+            verified = try accessTokens.verify(token, audiences: nil, checkingAudience: false)
+        } catch let error as AuthError where error.code == .storeUnavailable {
+            throw error
+        } catch {
+            verified = nil
+        }
+        if let verified {
             if let sid = verified.claims.sessionID {
                 let session = try await store.read { try await $0.session(id: sid, forUpdate: false) }
                 guard let session, session.isActive(at: now) else { return .inactive }

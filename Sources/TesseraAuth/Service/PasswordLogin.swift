@@ -112,7 +112,7 @@ public final class PasswordLogin: Sendable {
     /// the client and the full address).
     private func admit(username: String, source: String, now: Int64, audit: (clientID: String, ip: String)) async throws -> Int64 {
         let admission: Admission = try await environment.store.transaction { tx in
-            try await tx.lockLoginThrottle(username: username)
+            try await tx.lockLoginThrottle(username: username, source: source)
             let wait = try await throttleWait(tx, username: username, ip: source, now: now)
             guard wait == 0 else {
                 if try await tx.countThrottledLogin(username: username, ip: source, at: now) == 1 {

@@ -14,7 +14,7 @@ public struct TokenRevocation: Sendable {
         // Nothing to revoke (an unknown, malformed or session-less token) is settled with a read:
         // a flood of junk never takes the write lock.
         let isRefreshToken = try await environment.store.read { try await $0.refreshToken(hash: hash, forUpdate: false) != nil }
-        let access = isRefreshToken ? nil : try? accessTokens.verify(token, audiences: nil, checkingAudience: false)
+        let access = isRefreshToken ? nil : try? accessTokens.verify(token, audiences: nil, checkingAudience: false, checkingFreshness: false)
         if let access, access.claims.clientID != client.id { throw AuthError(.unauthorizedClient, "token was issued to another client") }
         guard isRefreshToken || access?.claims.sessionID != nil else { return }
         let ended: RevokedSession? = try await environment.store.transaction { tx in

@@ -75,9 +75,10 @@ public protocol AuthTransaction: Sendable {
     func revokeRefreshTokens(sessionID: String, at: Int64) async throws
 
     // Login attempts
-    /// Serialises throttling decisions for one username until the transaction ends, so that
-    /// concurrent attempts cannot all pass a check meant to let a few through.
-    func lockLoginThrottle(username: String) async throws
+    /// Serialises throttling decisions for one username and for one source until the
+    /// transaction ends (always taken in that order), so that concurrent attempts cannot all
+    /// pass a check meant to let a few through.
+    func lockLoginThrottle(username: String, source: String) async throws
     /// Records an attempt as failed before the password is checked (a reservation); returns its id.
     func reserveLoginAttempt(username: String, ip: String, at: Int64) async throws -> Int64
     /// Marks a reserved attempt as the success it turned out to be.
@@ -99,8 +100,8 @@ public protocol AuthTransaction: Sendable {
     func pruneLoginAttempts(before: Int64, sourcesBefore: Int64) async throws
 
     // Retention
-    /// Deletes refresh tokens that ended (revoked, spent or expired) before `endedBefore`,
-    /// sessions that ended before it (with any token left), and audit events older than
+    /// Deletes sessions that ended before `endedBefore` with all their refresh tokens (a spent
+    /// token of a live session is kept: reuse detection needs it), and audit events older than
     /// `auditBefore`. Returns how many rows of each went.
     func pruneExpired(endedBefore: Int64, auditBefore: Int64) async throws -> PrunedRows
 

@@ -55,11 +55,13 @@ extension Endpoints {
 
     /// The form and the authenticated client of an OAuth request, charged to the rate limit
     /// that applies (`ClientAdmission`): the client's own bucket for a confidential client, the
-    /// address's for anyone else, a failed authentication included. Nothing costly runs before.
+    /// address's for anyone else, a failed authentication included. An address with no token
+    /// left is refused before the client is even looked up.
     /// `check` vets the form before the client is authenticated; its result is returned.
     func admitted<Checked>(
         _ request: HTTPRequest, _ context: RequestContext, known: Set<String>, check: ([String: String]) throws -> Checked
     ) async throws -> (form: [String: String], client: OAuthClient, checked: Checked) {
+        try admission.precheck(request, context)
         let form: [String: String]
         let client: OAuthClient
         let checked: Checked

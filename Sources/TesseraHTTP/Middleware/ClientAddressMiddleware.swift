@@ -51,20 +51,26 @@ public struct ClientAddressMiddleware: Middleware {
         let values = headers[canonicalForm: header.rawValue]
         switch header {
         case .xForwardedFor:
-            return values
+            // Some proxies add the port: 192.0.2.1:4711, [2001:db8::1]:4711.
+            return values.map(Self.address)
         case .forwarded:
-            // forwarded-element = pairs separated by ";"; the node of "for", quoted or not,
-            // an IPv4 address with an optional port or a bracketed IPv6 address with one.
+            // forwarded-element = pairs separated by ";"; the node of "for", quoted or not.
             return values.map { element in
                 let pair = element.split(separator: ";").map(Self.trimmed).first { $0.lowercased().hasPrefix("for=") }
                 guard let pair else { return "" }
                 var node = pair.dropFirst(4)
                 if node.hasPrefix("\""), node.hasSuffix("\""), node.count >= 2 { node = node.dropFirst().dropLast() }
-                if node.hasPrefix("["), let close = node.firstIndex(of: "]") { return node[node.index(after: node.startIndex)..<close] }
-                if node.filter({ $0 == ":" }).count == 1, let colon = node.firstIndex(of: ":") { return node[..<colon] }
-                return node
+                return Self.address(node)
             }
         }
+    }
+
+    /// The address of a node: an IPv4 address with an optional port, a bracketed IPv6 address
+    /// with an optional port, or a bare IPv6 address.
+    private static func address(_ node: Substring) -> Substring {
+        if node.hasPrefix("["), let close = node.firstIndex(of: "]") { return node[node.index(after: node.startIndex)..<close] }
+        if node.filter({ $0 == ":" }).count == 1, let colon = node.firstIndex(of: ":") { return node[..<colon] }
+        return node
     }
 
     private static func trimmed(_ text: Substring) -> Substring {

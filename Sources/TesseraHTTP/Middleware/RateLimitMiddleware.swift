@@ -29,6 +29,14 @@ public final class RateLimiter: Sendable {
         if let wait = wait(for: key) { throw RateLimited(retryAfter: wait) }
     }
 
+    /// Whether `key`'s bucket holds a token, without taking it: nil, or the seconds to wait.
+    func peek(_ key: String) -> Int? {
+        guard perSecond > 0 else { return nil }
+        let now = clock.now
+        let tokens = buckets.withLock { $0[key].map { min(burst, $0.tokens + (now - $0.updated) * perSecond) } } ?? burst
+        return tokens >= 1 ? nil : Int(((1 - tokens) / perSecond).rounded(.up))
+    }
+
     /// Takes one token from `key`'s bucket: nil, or the seconds to wait when it is empty.
     func wait(for key: String) -> Int? {
         guard perSecond > 0 else { return nil }
@@ -101,7 +109,17 @@ struct ClientAdmission: Sendable {
     static func carriesClientCredentials(_ request: HTTPRequest) -> Bool {
         guard request.path.hasPrefix("/oauth/") else { return false }
         if let authorization = request.headers.first(name: "authorization"), authorization.lowercased().hasPrefix("basic ") { return true }
-        return request.body.count >= 14 && request.body.firstRange(of: Array("client_secret=".utf8)) != nil
+        // A form parameter named exactly client_secret: at the start or after "&".
+        let name = Array("client_secret=".utf8)
+        return request.body.starts(with: name) || request.body.firstRange(of: [UInt8(ascii: "&")] + name) != nil
+    }
+
+    /// Refuses a deferred request at once when its address has no token left, before any
+    /// client lookup or secret check runs; an authenticated confidential client's own requests
+    /// never spend that bucket, so they pass.
+    func precheck(_ request: HTTPRequest, _ context: RequestContext) throws {
+        guard context.addressLimitDeferred, let wait = addresses?.peek(IPAddress.limitKey(for: request.remoteIP)) else { return }
+        throw RateLimited(retryAfter: wait)
     }
 
     /// Charges the address bucket if the middleware left it to the endpoint.

@@ -21,9 +21,10 @@ extension UInt64 {
 
 /// The open connections: at most `maximumConnections` in all and `maximumPerAddress` from one
 /// client address (an IPv4 address, an IPv6 /64; trusted proxies are exempt, since all their
-/// clients share their address). At the global limit the connection idle the longest is closed
-/// to make room, as nginx reclaims its keep-alive connections, so that a client holding many idle
-/// connections cannot lock everyone else out; only when none is idle is a new one refused.
+/// clients share their address). At the global limit an idle connection is closed to make room,
+/// as nginx reclaims its keep-alive connections, so that a client holding many idle connections
+/// cannot lock everyone else out: one idle for at least `minimumIdle`, from the address holding
+/// the most connections, the idlest of those. Only when none qualifies is a new one refused.
 final class ConnectionRegistry: Sendable {
     private struct Entry {
         let channel: any Channel
@@ -34,17 +35,25 @@ final class ConnectionRegistry: Sendable {
     private struct State {
         var open: [ObjectIdentifier: Entry] = [:]
         var perAddress: [String: Int] = [:]
+
+        mutating func release(_ address: String) {
+            perAddress[address, default: 1] -= 1
+            if perAddress[address] == 0 { perAddress[address] = nil }
+        }
     }
 
     let maximumConnections: Int
     let maximumPerAddress: Int
     let exempt: [IPNetwork]
+    /// A connection idle for less than this is never closed to make room (nanoseconds).
+    let minimumIdle: Int64
     private let state = Mutex(State())
 
-    init(maximumConnections: Int, maximumPerAddress: Int, exempt: [IPNetwork]) {
+    init(maximumConnections: Int, maximumPerAddress: Int, exempt: [IPNetwork], minimumIdle: Duration) {
         self.maximumConnections = maximumConnections
         self.maximumPerAddress = maximumPerAddress
         self.exempt = exempt
+        self.minimumIdle = minimumIdle.components.seconds * 1_000_000_000 + minimumIdle.components.attoseconds / 1_000_000_000
     }
 
     enum Admission {
@@ -63,10 +72,20 @@ final class ConnectionRegistry: Sendable {
             if let address, state.perAddress[address, default: 0] >= maximumPerAddress { return (nil, "per-address connection limit reached") }
             var evicted: (any Channel)?
             if state.open.count >= maximumConnections {
-                let idlest = state.open.compactMap { key, entry in entry.activity.idleSinceNanoseconds.map { (key, entry, $0) } }.min { $0.2 < $1.2 }
-                guard let (key, entry, _) = idlest else { return (nil, "connection limit reached and no connection is idle") }
+                let now = Int64(clamping: NIODeadline.now().uptimeNanoseconds)
+                let perAddress = state.perAddress
+                let candidates = state.open.compactMap { key, entry in
+                    entry.activity.idleSinceNanoseconds.flatMap { now - $0 >= minimumIdle ? (key, entry, $0) : nil }
+                }
+                // The most crowded address first (an exempt proxy counts as uncrowded), then the idlest.
+                let chosen = candidates.min { a, b in
+                    let crowdA = a.1.address.map { perAddress[$0, default: 0] } ?? 0
+                    let crowdB = b.1.address.map { perAddress[$0, default: 0] } ?? 0
+                    return crowdA != crowdB ? crowdA > crowdB : a.2 < b.2
+                }
+                guard let (key, entry, _) = chosen else { return (nil, "connection limit reached and no connection is idle") }
                 state.open[key] = nil
-                if let address = entry.address { state.perAddress[address, default: 1] -= 1 }
+                if let address = entry.address { state.release(address) }
                 evicted = entry.channel
             }
             state.open[id] = Entry(channel: channel, address: address, activity: activity)
@@ -82,8 +101,7 @@ final class ConnectionRegistry: Sendable {
     private func forget(_ id: ObjectIdentifier) {
         state.withLock { state in
             guard let entry = state.open.removeValue(forKey: id), let address = entry.address else { return }
-            state.perAddress[address, default: 1] -= 1
-            if state.perAddress[address] == 0 { state.perAddress[address] = nil }
+            state.release(address)
         }
     }
 

@@ -29,7 +29,7 @@ public final class HTTPServer: Service, Sendable {
         quiesce = ServerQuiescingHelper(group: group)
         connections = ConnectionRegistry(
             maximumConnections: configuration.maximumConnections, maximumPerAddress: configuration.maximumConnectionsPerAddress,
-            exempt: configuration.exemptAddresses)
+            exempt: configuration.exemptAddresses, minimumIdle: configuration.minimumIdleBeforeReclaim)
     }
 
     /// Binds every configured address; returns the bound port (useful with port 0).

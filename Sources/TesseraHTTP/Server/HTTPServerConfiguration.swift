@@ -19,6 +19,8 @@ public struct HTTPServerConfiguration: Sendable {
     /// Peers exempt from the per-address limit: the trusted proxies, whose clients all share
     /// their address.
     public var exemptAddresses: [IPNetwork] = []
+    /// At the connection limit, only a connection idle at least this long is closed to make room.
+    public var minimumIdleBeforeReclaim: Duration = .seconds(2)
     /// A keep-alive connection with no request in progress and no traffic this long is closed.
     public var idleTimeout: Duration = .seconds(60)
     /// A request must arrive completely within this time of its first byte, or 408 and close
