@@ -91,11 +91,7 @@ struct UserCommand: AsyncParsableCommand {
         @Argument(help: "Username.") var name: String
         @Argument(help: "Role.") var role: String
 
-        func run() async throws {
-            try await withServices(config) { _, accounts, _ in
-                try await accounts.update(userID: accounts.user(username: name).id, .init(roles: .grant(role)), actor: "cli")
-            }
-        }
+        func run() async throws { try await changeRoles(config, of: name, .grant(role)) }
     }
 
     struct Revoke: AsyncParsableCommand {
@@ -105,11 +101,7 @@ struct UserCommand: AsyncParsableCommand {
         @Argument(help: "Username.") var name: String
         @Argument(help: "Role.") var role: String
 
-        func run() async throws {
-            try await withServices(config) { _, accounts, _ in
-                try await accounts.update(userID: accounts.user(username: name).id, .init(roles: .revoke(role)), actor: "cli")
-            }
-        }
+        func run() async throws { try await changeRoles(config, of: name, .revoke(role)) }
     }
 
     struct List: AsyncParsableCommand {
@@ -169,6 +161,13 @@ struct UserCommand: AsyncParsableCommand {
                 try await accounts.setPassword(userID: user.id, password: try readNewPassword(configuration))
             }
         }
+    }
+}
+
+/// Applies a role change to the user `name`, audited as the CLI's.
+private func changeRoles(_ config: ConfigOptions, of name: String, _ change: AccountService.RoleChange) async throws {
+    try await withServices(config) { _, accounts, _ in
+        try await accounts.update(userID: accounts.user(username: name).id, .init(roles: change), actor: "cli")
     }
 }
 

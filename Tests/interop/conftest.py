@@ -57,6 +57,18 @@ def tessera(tmp_path: Path) -> Tessera:
 REQUIRE_ALL = os.environ.get("TESSERA_REQUIRE_ALL") == "1"
 
 
+def fresh_postgres_database(prefix: str) -> tuple[int, str]:
+    """(port, name) of a new database on the throwaway PostgreSQL of scripts/test.sh."""
+    import subprocess
+    import uuid
+    admin = require(os.environ.get("TESSERA_TEST_POSTGRES_URL"), "the throwaway PostgreSQL of scripts/test.sh")
+    port = int(admin.rsplit(":", 1)[1].split("/")[0])
+    database = prefix + uuid.uuid4().hex[:12]
+    subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-d", "postgres", "-qc", f"CREATE DATABASE {database}"],
+                   check=True, capture_output=True)
+    return port, database
+
+
 def require(found, what: str):
     """Returns `found`; if it is missing, fails under scripts/test.sh and skips elsewhere."""
     if not found:

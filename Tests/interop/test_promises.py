@@ -3,15 +3,13 @@ under a running server, and the CLI's configuration, password and listing behavi
 import json
 import os
 import socket
-import subprocess
 import threading
 import time
-import uuid
 
 import pytest
 import requests
 
-from conftest import require
+from conftest import fresh_postgres_database, require
 from server import Server
 
 PASSWORD = "a long enough password"
@@ -64,11 +62,7 @@ class Proxy:
 
 
 def test_store_down_readyz_503_verify_still_200_token_503(tessera):
-    admin = require(os.environ.get("TESSERA_TEST_POSTGRES_URL"), "the throwaway PostgreSQL of scripts/test.sh")
-    database = "down_" + uuid.uuid4().hex[:12]
-    pg_port = int(admin.rsplit(":", 1)[1].split("/")[0])
-    subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(pg_port), "-U", "postgres", "-d", "postgres", "-qc", f"CREATE DATABASE {database}"],
-                   check=True, capture_output=True)
+    pg_port, database = fresh_postgres_database("down_")
     proxy = Proxy(pg_port)
     store = f"postgres://postgres@127.0.0.1:{proxy.port}/{database}"
     env = {**tessera.env, **FAST}
@@ -100,11 +94,7 @@ def test_postgres_stopped_mid_run_fails_closed_unless_told_otherwise(tessera, fa
     """The revocation view cannot be refreshed with the store away: after
     revocation.max_staleness_seconds, tokens are refused with 503 and /readyz fails, unless
     revocation.fail_open keeps verification going."""
-    admin = require(os.environ.get("TESSERA_TEST_POSTGRES_URL"), "the throwaway PostgreSQL of scripts/test.sh")
-    database = "stale_" + uuid.uuid4().hex[:12]
-    pg_port = int(admin.rsplit(":", 1)[1].split("/")[0])
-    subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(pg_port), "-U", "postgres", "-d", "postgres", "-qc", f"CREATE DATABASE {database}"],
-                   check=True, capture_output=True)
+    pg_port, database = fresh_postgres_database("stale_")
     proxy = Proxy(pg_port)
     store = f"postgres://postgres@127.0.0.1:{proxy.port}/{database}"
     env = {**tessera.env, **FAST, "TESSERA_REVOCATION_MAX_STALENESS_SECONDS": "4", "TESSERA_REVOCATION_FAIL_OPEN": str(fail_open).lower()}

@@ -1,12 +1,11 @@
 """`tessera migrate`, `user`, `client` and `session` on a real SQLite file and PostgreSQL server."""
 import json
 import os
-import uuid
 
 import jwt
 import pytest
 import requests
-from conftest import REQUIRE_ALL, require
+from conftest import REQUIRE_ALL, fresh_postgres_database, require
 from server import Server
 
 
@@ -20,13 +19,8 @@ def stores():
 def store(request, tessera):
     if request.param == "sqlite":
         return f"sqlite:{tessera.workdir / 'data' / 'tessera.db'}"
-    admin = require(os.environ.get("TESSERA_TEST_POSTGRES_URL"), "the throwaway PostgreSQL of scripts/test.sh")
-    database = "cli_" + uuid.uuid4().hex[:12]
-    import subprocess
-    port = admin.rsplit(":", 1)[1].split("/")[0]
-    subprocess.run(["psql", "-h", "127.0.0.1", "-p", port, "-U", "postgres", "-d", "postgres", "-qc", f"CREATE DATABASE {database}"],
-                   check=True, capture_output=True)
-    return admin.rsplit("/", 1)[0] + "/" + database
+    port, database = fresh_postgres_database("cli_")
+    return f"postgres://postgres@127.0.0.1:{port}/{database}"
 
 
 FAST = {"TESSERA_PASSWORD_SCRYPT_LN": "10"}
@@ -266,13 +260,9 @@ def test_postgres_over_tls(tessera, tmp_path):
     require encrypts without checking; a CA file that does not exist is a configuration error."""
     import subprocess
     from pathlib import Path
-    admin = require(os.environ.get("TESSERA_TEST_POSTGRES_URL"), "the throwaway PostgreSQL of scripts/test.sh")
     ca = require(os.environ.get("TESSERA_TEST_POSTGRES_CA"), "the test CA of scripts/postgres.sh")
     log = Path(require(os.environ.get("TESSERA_TEST_POSTGRES_LOG"), "the server log of scripts/postgres.sh"))
-    port = admin.rsplit(":", 1)[1].split("/")[0]
-    database = "tls_" + uuid.uuid4().hex[:12]
-    subprocess.run(["psql", "-h", "127.0.0.1", "-p", port, "-U", "postgres", "-d", "postgres", "-qc", f"CREATE DATABASE {database}"],
-                   check=True, capture_output=True)
+    port, database = fresh_postgres_database("tls_")
     store = f"postgres://postgres@127.0.0.1:{port}/{database}"
     other_ca = tmp_path / "other-ca.crt"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
