@@ -6,6 +6,9 @@ public struct AuthPolicy: Sendable {
     public var defaultAudiences: [String]
     /// Access token lifetime in seconds (default 15 minutes).
     public var accessTokenTTL: Int64 = 900
+    /// The longest access-token lifetime any verification accepts (RFC 9068 profile: `exp − iat`
+    /// and `exp − now`, in seconds; `token.max_ttl_seconds`, default 1 day).
+    public var maximumAccessTokenLifetime: Int64 = 86400
     /// Header `typ` of the access tokens signed and required on every verification.
     public var accessTokenType = "at+jwt"
     /// Clock skew, in seconds, allowed when verifying `exp`, `nbf` and `iat`.
@@ -51,6 +54,7 @@ public struct AuthPolicy: Sendable {
         self.init(issuer: issuer, defaultAudiences: token.audiences)
         scopes = authorization.scopes
         accessTokenTTL = Int64(token.ttlSeconds)
+        maximumAccessTokenLifetime = Int64(token.maximumTTLSeconds)
         accessTokenType = token.type
         leeway = token.leewaySeconds
         maximumTokenBytes = token.maximumBytes

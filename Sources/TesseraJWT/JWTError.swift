@@ -20,6 +20,9 @@ public struct JWTError: Error, Hashable, CustomStringConvertible {
         case invalidIssuer = "iss is missing or not the expected issuer"
         case invalidAudience = "aud does not name an accepted audience"
         case invalidType = "typ is missing or not the expected type"
+        case missingClaim = "a claim the access-token profile requires is missing"
+        case invalidClaim = "a claim is not what the access-token profile allows"
+        case lifetimeTooLong = "exp is further from iat, or from now, than the longest lifetime allowed"
         case invalidKeySet = "key set is not a valid JWK Set of oct keys"
         case keyTooShort = "key is shorter than its algorithm's hash output"
         case noSigningKey = "key ring has no active signing key"
@@ -58,6 +61,9 @@ public struct JWTError: Error, Hashable, CustomStringConvertible {
     public static let issuedInFuture = JWTError(.issuedInFuture)
     public static let invalidIssuer = JWTError(.invalidIssuer)
     public static let invalidAudience = JWTError(.invalidAudience)
+    public static let missingClaim = JWTError(.missingClaim)
+    public static let invalidClaim = JWTError(.invalidClaim)
+    public static let lifetimeTooLong = JWTError(.lifetimeTooLong)
     public static let invalidType = JWTError(.invalidType)
     public static let invalidKeySet = JWTError(.invalidKeySet)
     public static let keyTooShort = JWTError(.keyTooShort)

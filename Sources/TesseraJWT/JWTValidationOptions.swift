@@ -21,6 +21,12 @@ public struct JWTValidationOptions: Sendable {
     /// The required header `typ`, compared case-insensitively with an optional `application/`
     /// prefix (RFC 7515 §4.1.9, RFC 9068 §2.1); nil skips the check. Default `at+jwt`.
     public var expectedType: String? = "at+jwt"
+    /// When set, the RFC 9068 §2.2 access-token profile on top: `iss`, `exp`, `aud`, `sub`,
+    /// `client_id`, `iat` and `jti` present; `sub` and `client_id` non-empty strings without
+    /// control characters; `jti` a non-empty string; `exp − iat` at most this many seconds and
+    /// `exp` no later than now plus this plus the leeway (an absurd `exp` is refused). Nil
+    /// (the default) checks plain RFC 7519 JWTs.
+    public var maximumAccessTokenLifetime: Double?
     /// The clock `exp`, `nbf` and `iat` are checked against.
     public var clock: JWTClock = .system
 

@@ -35,6 +35,7 @@ public struct JWTVerifier: Sendable {
         try checkIssuer(claims)
         if options.checksAudience { try checkAudience(claims) }
         try checkType(header)
+        if let lifetime = options.maximumAccessTokenLifetime { try checkAccessTokenProfile(claims, maximumLifetime: lifetime) }
         return VerifiedJWT(headerIndex: header, claims: JWTClaims(indexed: claims), kid: key.kid)
     }
 
@@ -78,6 +79,22 @@ public struct JWTVerifier: Sendable {
         }
         if let nbf, now + leeway < nbf { throw JWTError.notYetValid }
         if let iat, iat > now + leeway { throw JWTError.issuedInFuture }
+    }
+
+    /// RFC 9068 §2.2 (see `JWTValidationOptions.maximumAccessTokenLifetime`). Runs after the
+    /// generic checks, which have already vetted the types of `exp`, `iat`, `iss` and `aud`.
+    private func checkAccessTokenProfile(_ claims: IndexedJSONObject, maximumLifetime: Double) throws {
+        for name: StaticString in ["iss", "exp", "aud", "sub", "client_id", "iat", "jti"] where !claims.contains(name) {
+            throw JWTError.missingClaim.with("\(name)")
+        }
+        for name: StaticString in ["sub", "client_id", "jti"] {
+            guard case let .value(text) = claims.string(name), !text.isEmpty,
+                !text.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) })
+            else { throw JWTError.invalidClaim.with("\(name) is not a non-empty string without control characters") }
+        }
+        guard case let .value(exp) = claims.number("exp"), case let .value(iat) = claims.number("iat") else { throw JWTError.invalidTimeClaim }
+        let leeway = options.leeway.isFinite ? min(max(options.leeway, 0), JWTValidationOptions.maximumLeeway) : 0
+        guard exp - iat <= maximumLifetime, exp <= options.clock.now + maximumLifetime + leeway else { throw JWTError.lifetimeTooLong }
     }
 
     private func checkIssuer(_ claims: IndexedJSONObject) throws {

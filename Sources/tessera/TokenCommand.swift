@@ -97,6 +97,13 @@ struct TokenCommand: AsyncParsableCommand {
         @Option(help: "Clock skew allowed, in seconds, 0-300 (default: token.leeway_seconds).") var leeway: Int?
         @Option(help: "Required header typ (default: token.type).") var typ: String?
         @Flag(name: .customLong("no-typ-check"), help: "Skip the typ check.") var noTypCheck = false
+        @Option(help: "at (default): an RFC 9068 access token, as the server checks it; jwt: plain RFC 7519, for tokens from other issuers.")
+        var profile: Profile = .at
+
+        enum Profile: String, ExpressibleByArgument {
+            case at
+            case jwt
+        }
 
         func validate() throws {
             if typ != nil && noTypCheck { throw ValidationError("--typ and --no-typ-check exclude each other") }
@@ -109,6 +116,7 @@ struct TokenCommand: AsyncParsableCommand {
             if let leeway { options.leeway = Double(leeway) }
             if !aud.isEmpty { options.audiences = Set(aud) }
             options.expectedType = noTypCheck ? nil : (typ ?? configuration.token.type)
+            if profile == .jwt { options.maximumAccessTokenLifetime = nil }
             let text = token == "-" ? try Input.token(limit: configuration.token.maximumBytes) : token
             let verifier = JWTVerifier(keyRing: try await asConfigurationError { try configuration.loadKeyRing() }, options: options)
             let verified: VerifiedJWT

@@ -3,6 +3,8 @@ import json
 import os
 import stat
 
+import pytest
+
 
 def test_keys_file_is_private_and_listing_never_shows_secrets(tessera):
     kid = tessera.ok("keys", "generate", "--kid", "first")
@@ -118,3 +120,38 @@ def test_secrets_in_the_config_file_are_refused(tessera):
     result = tessera.run("user", "list", "--config", str(config))
     assert result.returncode == 2 and "carries a password" in result.stderr
     assert "not-a-place-for-secrets" not in result.stderr
+
+
+PROFILE_REFUSALS = {
+    **{f"no {name}": {name: None} for name in ("iss", "exp", "aud", "sub", "client_id", "iat", "jti")},
+    "aud 1": {"aud": 1}, "aud []": {"aud": []}, "aud *": {"aud": "*"}, "aud without ours": {"aud": ["other"]},
+    "sub empty": {"sub": ""}, "sub with LF": {"sub": "a\nb"}, "sub with NUL": {"sub": "a\u0000b"}, "client_id with CR": {"client_id": "c\r"},
+    "exp - iat over max_ttl": {"exp": "+86401"}, "exp in the year 10000": {"exp": 253402300800}, "exp 1e308": {"exp": 1e308},
+    "iat in the future": {"iat": "+120"},
+}
+
+
+@pytest.mark.parametrize("case", sorted(PROFILE_REFUSALS))
+def test_token_verify_holds_the_access_token_profile(tessera, case):
+    """`tessera token verify` checks what the server checks (RFC 9068 §2.2); `--profile jwt`
+    checks plain RFC 7519 for tokens from other issuers."""
+    import time
+    import jwt
+    tessera.ok("keys", "generate", "--kid", "k")
+    kid, alg, secret = tessera.key()
+    now = int(time.time())
+    claims = {"iss": "http://127.0.0.1:8080", "sub": "s", "aud": "tessera", "client_id": "c", "iat": now, "exp": now + 60, "jti": "j"}
+    for name, value in PROFILE_REFUSALS[case].items():
+        if value is None:
+            claims.pop(name)
+        elif isinstance(value, str) and value.startswith("+"):
+            claims[name] = now + int(value[1:])
+        else:
+            claims[name] = value
+    sign = lambda body: jwt.encode(body, secret, algorithm=alg, headers={"kid": kid, "typ": "at+jwt"})
+    good = sign({"iss": "http://127.0.0.1:8080", "sub": "s", "aud": "tessera", "client_id": "c", "iat": now, "exp": now + 60, "jti": "j"})
+    assert tessera.run("token", "verify", good).returncode == 0
+    refused = tessera.run("token", "verify", sign(claims))
+    assert refused.returncode == 1 and "invalid token" in refused.stderr, (case, refused.stderr)
+    if case in ("no client_id", "no jti", "no sub"):
+        assert tessera.run("token", "verify", "--profile", "jwt", sign(claims)).returncode == 0

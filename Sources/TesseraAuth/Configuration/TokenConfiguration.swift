@@ -47,7 +47,8 @@ public struct TokenConfiguration: ConfigurationSection, Equatable {
         try InvalidConfiguration.require((256...65536).contains(maximumBytes), "token.max_bytes must be between 256 and 65536")
     }
 
-    /// The verifier options these settings call for, for tokens from `issuer`.
+    /// The verifier options these settings call for, for access tokens from `issuer` (the RFC
+    /// 9068 profile included; clear `maximumAccessTokenLifetime` for plain JWTs).
     public func validationOptions(issuer: String, clock: JWTClock = .system) -> JWTValidationOptions {
         var options = JWTValidationOptions()
         options.issuer = issuer
@@ -56,6 +57,7 @@ public struct TokenConfiguration: ConfigurationSection, Equatable {
         options.leeway = Double(leewaySeconds)
         options.maximumTokenBytes = maximumBytes
         options.clock = clock
+        options.maximumAccessTokenLifetime = Double(maximumTTLSeconds)
         return options
     }
 }

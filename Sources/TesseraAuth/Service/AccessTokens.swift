@@ -26,6 +26,7 @@ public struct AccessTokens: Sendable {
         options.leeway = Double(policy.leeway)
         options.maximumTokenBytes = policy.maximumTokenBytes
         options.clock = clock
+        options.maximumAccessTokenLifetime = Double(policy.maximumAccessTokenLifetime)
         return (JWTSigner(keyRing: ring, type: policy.accessTokenType), JWTVerifier(keyRing: ring, options: options))
     }
 

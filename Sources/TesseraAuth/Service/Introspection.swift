@@ -39,17 +39,19 @@ public struct Introspection: Sendable {
     public func introspect(token: String, for client: OAuthClient) async throws -> IntrospectionResult {
         guard client.kind == .confidential else { throw AuthError.invalidClient("introspection needs a confidential client") }
         guard client.mayIntrospect else { throw AuthError(.forbidden, "client \(client.id) may not introspect") }
-        return try await introspect(token: token)
+        return try await introspect(token: token, audiences: Set(environment.policy.defaultAudiences).union(client.audiences))
     }
 
-    /// What is known about `token`, for a caller already authorized (the CLI, tests).
-    public func introspect(token: String) async throws -> IntrospectionResult {
+    /// What is known about `token`, for a caller already authorized (the CLI, tests). An access
+    /// token counts only under the same profile as everywhere else, its `aud` naming one of
+    /// `audiences` (by default the configured ones; an introspecting client adds its own).
+    public func introspect(token: String, audiences: Set<String>? = nil) async throws -> IntrospectionResult {
         let now = environment.now
         let store = environment.store
         // A stale revocation view is 503, as on every other path; any other failure means "not a good access token".
         let verified: VerifiedJWT?
         do {
-            verified = try accessTokens.verify(token, audiences: nil, checkingAudience: false)
+            verified = try accessTokens.verify(token, audiences: audiences)
         } catch let error as AuthError where error.code == .storeUnavailable {
             throw error
         } catch {

@@ -21,10 +21,13 @@ extension Endpoints {
     /// 401 with an RFC 6750 challenge otherwise. Runs on the event loop: no store access.
     private func verify(_ caller: Caller) -> HTTPResponse {
         guard case let .bearer(claims) = caller.credential else { return .bearerChallenge(nil) }
+        let values = [("X-Tessera-Subject", claims.subject ?? ""), ("X-Tessera-Scope", claims.scope ?? ""), ("X-Tessera-Client", claims.clientID ?? "")]
+        // Never a value that cannot be a header value (RFC 9110 §5.5), whatever the token says.
+        guard values.allSatisfy({ $0.1.utf8.allSatisfy { $0 >= 0x20 && $0 != 0x7F } }) else {
+            return .bearerChallenge("invalid_token", description: "the access token is invalid, expired or revoked")
+        }
         var response = HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: claims.jsonBytes)
-        response.headers.add(name: "X-Tessera-Subject", value: claims.subject ?? "")
-        response.headers.add(name: "X-Tessera-Scope", value: claims.scope ?? "")
-        response.headers.add(name: "X-Tessera-Client", value: claims.clientID ?? "")
+        for (name, value) in values { response.headers.add(name: name, value: value) }
         response.headers.add(name: "Cache-Control", value: "no-store")
         return response
     }
