@@ -174,6 +174,10 @@ public final class PostgresAuthStore: AuthStore, Service {
         try await inTransaction { try await SQLQueries.sessionsRevoked($0, since: since, expiringAfter: expiringAfter) }
     }
 
+    public func tokensRevoked(since: Int64, expiringAfter: Int64) async throws -> [RevokedToken] {
+        try await inTransaction { try await SQLQueries.tokensRevoked($0, since: since, expiringAfter: expiringAfter) }
+    }
+
     /// Runs `operation`, giving up with `storeUnavailable` after `operationTimeout`: an
     /// unreachable server must produce an answer, not a hang (the pool retries connecting
     /// for as long as it is asked to wait).

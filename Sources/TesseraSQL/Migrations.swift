@@ -129,6 +129,13 @@ public enum Migrations {
                     """,
                 ]
             ),
+            (
+                6,
+                [
+                    "CREATE TABLE revoked_tokens (jti TEXT PRIMARY KEY, expires_at BIGINT NOT NULL, revoked_at BIGINT NOT NULL)",
+                    "CREATE INDEX revoked_tokens_by_revocation ON revoked_tokens (revoked_at)",
+                ]
+            ),
         ]
     }
 

@@ -179,6 +179,14 @@ public struct SQLAuthTransaction: AuthTransaction {
             ])
     }
 
+    // MARK: Revoked session-less access tokens
+
+    public func insertRevokedToken(jti: String, expiresAt: Int64, at: Int64) async throws {
+        _ = try await run(
+            "INSERT INTO revoked_tokens (jti, expires_at, revoked_at) VALUES ($1, $2, $3) ON CONFLICT (jti) DO NOTHING",
+            [.text(jti), .integer(expiresAt), .integer(at)])
+    }
+
     // MARK: Refresh tokens
 
     private static let refreshColumns = "hash, family_id, session_id, client_id, parent_hash, scope, issued_at, expires_at, spent_at, revoked_at"
@@ -324,6 +332,7 @@ public struct SQLAuthTransaction: AuthTransaction {
         ).count
         let sessions = try await run("DELETE FROM sessions WHERE id IN (\(endedSessions)) RETURNING id", [cutoff]).count
         let audit = try await run("DELETE FROM audit_events WHERE at < $1 RETURNING id", [.integer(auditBefore)]).count
+        _ = try await run("DELETE FROM revoked_tokens WHERE expires_at < $1", [cutoff])
         return PrunedRows(refreshTokens: tokens, sessions: sessions, auditEvents: audit)
     }
 
@@ -355,6 +364,14 @@ public struct SQLAuthTransaction: AuthTransaction {
 
 /// Queries the stores run outside transactions.
 public enum SQLQueries {
+    /// Session-less access tokens revoked since `since` that expire after `expiringAfter`.
+    public static func tokensRevoked(_ db: any SQLExecutor, since: Int64, expiringAfter: Int64) async throws -> [RevokedToken] {
+        try await db.query(
+            "SELECT jti, expires_at FROM revoked_tokens WHERE revoked_at >= $1 AND expires_at > $2", [.integer(since), .integer(expiringAfter)]
+        )
+        .map { RevokedToken(jti: try $0.requiredText(0), expiresAt: try $0.requiredInteger(1)) }
+    }
+
     /// Sessions revoked since `since` that expire after `expiringAfter`.
     public static func sessionsRevoked(_ db: any SQLExecutor, since: Int64, expiringAfter: Int64) async throws -> [RevokedSession] {
         try await db.query(

@@ -99,6 +99,10 @@ public final class SQLiteAuthStore: AuthStore {
         try await inReadTransaction { try await SQLQueries.sessionsRevoked($0, since: since, expiringAfter: expiringAfter) }
     }
 
+    public func tokensRevoked(since: Int64, expiringAfter: Int64) async throws -> [RevokedToken] {
+        try await inReadTransaction { try await SQLQueries.tokensRevoked($0, since: since, expiringAfter: expiringAfter) }
+    }
+
     public func ping() async throws {
         _ = try await readerMutex.withLock { try await reader.query("SELECT 1", []) }
     }

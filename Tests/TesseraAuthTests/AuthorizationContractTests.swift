@@ -326,3 +326,31 @@ struct DeadlockContractTests {
         }
     }
 }
+
+@Suite("Contract: revoking session-less access tokens")
+struct SessionlessRevocationTests {
+    @Test(
+        "a revoked client_credentials token is refused here at once, on another instance at its next poll, and is inactive to introspection",
+        arguments: StoreKind.available)
+    func revokedByJTI(_ kind: StoreKind) async throws {
+        try await Harness.with(kind) { h in
+            let ops = try await h.accounts.createClient(id: "ops", kind: .confidential, grants: [.clientCredentials], scopes: ["read"], audiences: []).client
+            let other = try await h.accounts.createClient(id: "other", kind: .confidential, grants: [.clientCredentials], scopes: [], audiences: []).client
+            let token = try h.tokens.clientCredentials.grant(client: ops, scope: nil).accessToken
+            let untouched = try h.tokens.clientCredentials.grant(client: ops, scope: nil).accessToken
+            let second = h.secondInstance()
+            try await second.sessions.refreshRevocations()
+            #expect(throws: Never.self) { try second.accessTokens.verify(token) }
+            // Only its own client may revoke it.
+            await expectAuthError(.unauthorizedClient) { try await h.tokens.revocation.revoke(token: token, client: other) }
+            try await h.tokens.revocation.revoke(token: token, client: ops)
+            await expectAuthError(.invalidToken) { try h.tokens.accessTokens.verify(token) }
+            #expect(try await h.tokens.introspection.introspect(token: token) == .inactive)
+            #expect(throws: Never.self) { try second.accessTokens.verify(token) }  // until its poll
+            try await second.sessions.refreshRevocations()
+            await expectAuthError(.invalidToken) { try second.accessTokens.verify(token) }
+            #expect(throws: Never.self) { try second.accessTokens.verify(untouched) }
+            #expect(try await h.accounts.auditEvents(limit: 5).contains { $0.kind == .tokenRevoked && $0.clientID == "ops" })
+        }
+    }
+}

@@ -87,8 +87,10 @@ public struct AccessTokens: Sendable {
         } catch let error as JWTError {
             throw AuthError(.invalidToken, error.description)
         }
-        if let sid = verified.claims.sessionID, revokedSessions.contains(sid) {
-            throw AuthError(.invalidToken, "session revoked")
+        if let sid = verified.claims.sessionID {
+            if revokedSessions.contains(sid) { throw AuthError(.invalidToken, "session revoked") }
+        } else if let jti = verified.claims.jwtID, revokedSessions.containsToken(jti) {
+            throw AuthError(.invalidToken, "token revoked")
         }
         if checkingFreshness, let maximumAge = policy.revocationMaximumStaleness, revokedSessions.isStale(now: Int64(clock.now), maximumAge: maximumAge) {
             throw AuthError.storeUnavailable("the revocation view is stale: no poll succeeded for \(maximumAge) s")

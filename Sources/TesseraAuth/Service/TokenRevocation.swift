@@ -1,7 +1,8 @@
 import TesseraJWT
 
 /// Token revocation (RFC 7009). A refresh token revokes its family and its session; an access
-/// token revokes its session. Unknown, expired or malformed tokens are accepted silently
+/// token revokes its session, or, when it has none (client_credentials), itself by `jti` until
+/// its `exp`. Unknown, expired or malformed tokens are accepted silently
 /// (§2.2). A token issued to another client is refused.
 public struct TokenRevocation: Sendable {
     let environment: AuthEnvironment
@@ -16,7 +17,17 @@ public struct TokenRevocation: Sendable {
         let isRefreshToken = try await environment.store.read { try await $0.refreshToken(hash: hash, forUpdate: false) != nil }
         let access = isRefreshToken ? nil : try? accessTokens.verify(token, audiences: nil, checkingAudience: false, checkingFreshness: false)
         if let access, access.claims.clientID != client.id { throw AuthError(.unauthorizedClient, "token was issued to another client") }
-        guard isRefreshToken || access?.claims.sessionID != nil else { return }
+        guard isRefreshToken || access != nil else { return }
+        if let claims = access?.claims, claims.sessionID == nil {
+            guard let jti = claims.jwtID, let expiration = claims.expiration, expiration.isFinite else { return }
+            let exp = Int64(min(expiration, 4e18))
+            try await environment.store.transaction { tx in
+                try await tx.insertRevokedToken(jti: jti, expiresAt: exp, at: now)
+                try await tx.insertAuditEvent(AuditEvent(at: now, kind: .tokenRevoked, clientID: client.id, detail: "access token jti \(jti)"))
+            }
+            sessions.revoked.insertToken(jti, expiresAt: exp)
+            return
+        }
         let ended: RevokedSession? = try await environment.store.transaction { tx in
             if let record = try await tx.refreshToken(hash: hash, forUpdate: true) {
                 guard record.clientID == client.id else { throw AuthError(.unauthorizedClient, "token was issued to another client") }

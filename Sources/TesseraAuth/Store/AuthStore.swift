@@ -19,6 +19,10 @@ public protocol AuthStore: Sendable {
     /// the in-memory revocation view. Runs outside any transaction.
     func sessionsRevoked(since: Int64, expiringAfter: Int64) async throws -> [RevokedSession]
 
+    /// Session-less access tokens (client_credentials) revoked at or after `since` that expire
+    /// after `expiringAfter`, by `jti`, for the same view. Runs outside any transaction.
+    func tokensRevoked(since: Int64, expiringAfter: Int64) async throws -> [RevokedToken]
+
     /// Whether the store answers (for readiness checks).
     func ping() async throws
 
@@ -61,6 +65,10 @@ public protocol AuthTransaction: Sendable {
     /// The sessions started through a client, newest first.
     func sessions(clientID: String) async throws -> [Session]
     func updateSession(_ session: Session) async throws
+
+    // Revoked session-less access tokens
+    /// Records the revocation of the access token `jti`, kept until `expiresAt`; revoking twice is harmless.
+    func insertRevokedToken(jti: String, expiresAt: Int64, at: Int64) async throws
 
     // Refresh tokens
     func insertRefreshToken(_ token: RefreshTokenRecord) async throws
@@ -153,6 +161,17 @@ public struct PrunedRows: Sendable, Hashable {
         self.refreshTokens = refreshTokens
         self.sessions = sessions
         self.auditEvents = auditEvents
+    }
+}
+
+/// A revoked access token that has no session, by `jti`, as the revocation view needs it.
+public struct RevokedToken: Sendable, Hashable {
+    public var jti: String
+    public var expiresAt: Int64
+
+    public init(jti: String, expiresAt: Int64) {
+        self.jti = jti
+        self.expiresAt = expiresAt
     }
 }
 
