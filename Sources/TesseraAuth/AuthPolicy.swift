@@ -22,6 +22,11 @@ public struct AuthPolicy: Sendable {
     /// A cookie session's last use is written at most this often, in seconds (default 60): its
     /// idle expiry may be that much earlier than the last request.
     public var sessionTouchInterval: Int64 = 60
+    /// A browser cookie session unused this long ends (default 12 hours).
+    public var cookieSessionIdleTimeout: Int64 = 12 * 3600
+    /// A browser cookie session ends this long after login whatever the use (default 7 days);
+    /// the cookie's `Max-Age` is the same, so it never outlives its session.
+    public var cookieSessionAbsoluteTimeout: Int64 = 7 * 86400
     /// A session ends this long after login whatever the use (default 30 days).
     public var sessionAbsoluteTimeout: Int64 = 30 * 86400
     /// Seconds after a refresh token is spent during which presenting it again is treated as the
@@ -49,10 +54,15 @@ public struct AuthPolicy: Sendable {
         self.defaultAudiences = defaultAudiences
     }
 
-    /// The policy for tokens from `issuer` shaped by the `token` and `auth` configuration sections.
-    public init(issuer: String, token: TokenConfiguration, authorization: AuthorizationConfiguration) {
+    /// The policy for tokens from `issuer` shaped by the `token`, `auth` and `session` sections.
+    public init(issuer: String, token: TokenConfiguration, authorization: AuthorizationConfiguration, session: SessionConfiguration) {
         self.init(issuer: issuer, defaultAudiences: token.audiences)
         scopes = authorization.scopes
+        sessionIdleTimeout = Int64(session.refreshIdle)
+        sessionAbsoluteTimeout = Int64(session.refreshAbsolute)
+        refreshTokenTTL = Int64(session.refreshIdle)
+        cookieSessionIdleTimeout = Int64(session.cookieIdle)
+        cookieSessionAbsoluteTimeout = Int64(session.cookieAbsolute)
         accessTokenTTL = Int64(token.ttlSeconds)
         maximumAccessTokenLifetime = Int64(token.maximumTTLSeconds)
         accessTokenType = token.type

@@ -31,6 +31,7 @@ public struct TesseraConfiguration: ConfigurationSection {
         absoluteDefaults.merging(TokenConfiguration.absoluteDefaults) { a, _ in a }
             .merging(PasswordConfiguration.absoluteDefaults) { a, _ in a }
             .merging(AuthorizationConfiguration.absoluteDefaults) { a, _ in a }
+            .merging(SessionConfiguration.absoluteDefaults) { a, _ in a }
             .merging(HTTPConfiguration.absoluteDefaults) { a, _ in a }
     }
 
@@ -74,11 +75,12 @@ public struct TesseraConfiguration: ConfigurationSection {
     public var token: TokenConfiguration
     public var password: PasswordConfiguration
     public var authorization: AuthorizationConfiguration
+    public var session: SessionConfiguration
     public var http: HTTPConfiguration
 
     /// The token service's rules: issuer, `token`, `auth` and `retention` keys.
     public var authPolicy: AuthPolicy {
-        var policy = AuthPolicy(issuer: issuer, token: token, authorization: authorization)
+        var policy = AuthPolicy(issuer: issuer, token: token, authorization: authorization, session: session)
         policy.endedRetention = Int64(retentionEndedDays) * 86400
         policy.auditRetention = Int64(retentionAuditDays) * 86400
         return policy
@@ -127,6 +129,7 @@ public struct TesseraConfiguration: ConfigurationSection {
         token = try TokenConfiguration(root: reader)
         password = try PasswordConfiguration(root: reader)
         authorization = try AuthorizationConfiguration(root: reader)
+        session = try SessionConfiguration(root: reader)
         http = try HTTPConfiguration(root: reader)
         try InvalidConfiguration.require(!issuer.isEmpty, "issuer must not be empty")
         try InvalidConfiguration.require((1...60).contains(revocationPollSeconds), "revocation.poll_seconds must be 1-60")

@@ -267,7 +267,7 @@ struct SessionCommand: AsyncParsableCommand {
         commandName: "session", abstract: "Inspect and revoke login sessions.", subcommands: [List.self, Revoke.self])
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "A user's sessions: id, client, created, last seen, state.")
+        static let configuration = CommandConfiguration(abstract: "A user's sessions: id, client, created, last seen, expires, state.")
         @OptionGroup var config: ConfigOptions
         @Argument(help: "Username.") var name: String
 
@@ -276,7 +276,11 @@ struct SessionCommand: AsyncParsableCommand {
                 let now = Int64(Date().timeIntervalSince1970)
                 for session in try await tokens.sessions.list(userID: accounts.user(username: name).id) {
                     let state = session.revokedAt != nil ? "revoked" : (session.isActive(at: now) ? "active" : "expired")
-                    print([session.id, session.clientID, iso(session.createdAt), iso(session.lastSeenAt), state].joined(separator: "\t"))
+                    print(
+                        [
+                            session.id, session.clientID, iso(session.createdAt), iso(session.lastSeenAt),
+                            iso(min(session.idleExpiresAt, session.absoluteExpiresAt)), state,
+                        ].joined(separator: "\t"))
                 }
             }
         }

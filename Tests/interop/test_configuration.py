@@ -64,6 +64,10 @@ def test_every_key_reaches_serve_or_the_cli(tessera):
         "password.scrypt_p": "2",
         "password.max_bytes": "32",
         "auth.scope_roles": "tessera:admin=root,billing:write=billing",
+        "session.refresh_idle_seconds": "3000",
+        "session.refresh_absolute_seconds": "5000",
+        "session.cookie_idle_seconds": "700",
+        "session.cookie_absolute_seconds": "900",
         "http.hosts": host,
         "http.port": str(port),
         "http.threads": "5",
@@ -186,6 +190,15 @@ def test_every_key_reaches_serve_or_the_cli(tessera):
         assert "Access-Control-Allow-Origin" not in requests.get(f"{issuer}/healthz", headers={"Origin": "https://evil.example"}, timeout=10).headers
         # http.signup: open.
         assert requests.post(f"{issuer}/v1/signup", json={"username": "bob", "password": PASSWORD}, timeout=30).status_code == 201
+        # session.*: a cookie session's Max-Age and expiry, a refresh token's lifetime.
+        browser = requests.post(f"{issuer}/v1/login", json={"username": "alice", "password": PASSWORD, "session": True}, timeout=30)
+        assert "Max-Age=900" in browser.headers["Set-Cookie"]
+        listed = tessera.run("session", "list", "alice", env=env).stdout.splitlines()
+        expiries = sorted(int(__import__("datetime").datetime.fromisoformat(line.split("\t")[4].replace("Z", "+00:00")).timestamp()) - int(time.time())
+                          for line in listed if line.endswith("active"))
+        assert abs(expiries[0] - 700) < 30 and abs(expiries[-1] - 3000) < 30, expiries
+        too_short = tessera.run("user", "list", env={**env, "TESSERA_SESSION_REFRESH_ABSOLUTE_SECONDS": "2000"})
+        assert too_short.returncode == 2 and "session.refresh_idle_seconds" in too_short.stderr
         # revocation.poll_seconds: a revocation by the CLI (another process) is refused within one poll.
         sid = jwt.decode(issued["access_token"], options={"verify_signature": False})["sid"]
         assert tessera.run("session", "revoke", sid, env=env).returncode == 0

@@ -90,7 +90,7 @@ def test_sessions_listed_and_revoked(tessera, store):
         token = login(server, "carol", "a long enough password").json()
         listed = cli("session", "list", "carol").stdout.strip().split("\t")
         assert listed[0] == jwt.decode(token["access_token"], options={"verify_signature": False})["sid"]
-        assert (listed[1], listed[4]) == ("web", "active")
+        assert (listed[1], listed[5]) == ("web", "active")
         assert cli("session", "revoke", listed[0]).returncode == 0
         assert cli("session", "list", "carol").stdout.strip().endswith("\trevoked")
         refreshed = requests.post(server.url + "/oauth/token", data={"grant_type": "refresh_token", "client_id": "web",

@@ -19,13 +19,12 @@ public struct SessionService: Sendable {
     /// Starts a session for `user` through `client`, inside `tx`; with `withCookie`, also the
     /// secret of a browser session cookie.
     func start(_ tx: any AuthTransaction, user: User, client: OAuthClient, scope: String, now: Int64, withCookie: Bool) async throws -> Started {
-        let policy = environment.policy
         let cookie = withCookie ? try OpaqueSecret.generate() : nil
+        let (idle, absolute) = lifetimes(cookie: withCookie)
         let session = Session(
             id: try Self.newSessionID(), userID: user.id, clientID: client.id,
-            createdAt: now, lastSeenAt: now,
-            idleExpiresAt: min(now + policy.sessionIdleTimeout, now + policy.sessionAbsoluteTimeout),
-            absoluteExpiresAt: now + policy.sessionAbsoluteTimeout, revokedAt: nil, cookieHash: cookie?.storedHash, scope: scope)
+            createdAt: now, lastSeenAt: now, idleExpiresAt: now + min(idle, absolute),
+            absoluteExpiresAt: now + absolute, revokedAt: nil, cookieHash: cookie?.storedHash, scope: scope)
         try await tx.insertSession(session)
         let token = try await issueRefreshToken(
             tx, family: Base64URL.encode(try SecureRandom.bytes(count: 16)), session: session,
@@ -59,7 +58,14 @@ public struct SessionService: Sendable {
     /// Marks a session used now: its idle expiry moves forward, never past its absolute one.
     func touch(_ session: inout Session, now: Int64) {
         session.lastSeenAt = now
-        session.idleExpiresAt = min(now + environment.policy.sessionIdleTimeout, session.absoluteExpiresAt)
+        session.idleExpiresAt = min(now + lifetimes(cookie: session.cookieHash != nil).idle, session.absoluteExpiresAt)
+    }
+
+    /// Idle and absolute timeouts of a browser cookie session, or of a refresh-token one.
+    private func lifetimes(cookie: Bool) -> (idle: Int64, absolute: Int64) {
+        let policy = environment.policy
+        return cookie
+            ? (policy.cookieSessionIdleTimeout, policy.cookieSessionAbsoluteTimeout) : (policy.sessionIdleTimeout, policy.sessionAbsoluteTimeout)
     }
 
     /// The active session a browser cookie names; nil for an unknown, ended or malformed cookie

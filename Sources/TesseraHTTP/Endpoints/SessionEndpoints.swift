@@ -56,7 +56,7 @@ extension Endpoints {
                 ip: request.remoteIP, withCookie: withCookie)
             var response = Self.tokenResponse(issued)
             if let secret = issued.cookieSecret {
-                response.headers.add(name: "Set-Cookie", value: SessionCookie.set(secret, maxAge: tokens.policy.sessionAbsoluteTimeout))
+                response.headers.add(name: "Set-Cookie", value: SessionCookie.set(secret, maxAge: tokens.policy.cookieSessionAbsoluteTimeout))
             }
             return response
         } catch let error as AuthError where error.code == .invalidGrant {
