@@ -74,17 +74,17 @@ struct RateLimited: Error, ResponseError {
 /// not (`ClientAdmission`), so a service's login endpoint is not limited like one anonymous user.
 public struct RateLimitMiddleware: Middleware {
     let addresses: RateLimiter
-    /// `METHOD path` of the routes that cost only CPU (`Router.eventLoopRoutes`).
-    let freeRoutes: Set<String>
+    /// The routes that cost only CPU (`Router.eventLoopRoutes`).
+    let freeRoutes: Set<Router.Key>
 
-    public init(addresses: RateLimiter, freeRoutes: Set<String>) {
+    public init(addresses: RateLimiter, freeRoutes: Set<Router.Key>) {
         self.addresses = addresses
         self.freeRoutes = freeRoutes
     }
 
     public func handle(_ request: HTTPRequest, context: inout RequestContext, next: Next) -> Dispatch {
-        let method = request.method == .HEAD ? "GET" : request.method.rawValue
-        guard request.method != .OPTIONS, !freeRoutes.contains("\(method) \(request.path)") else { return next(request, &context) }
+        let route = Router.Key(method: request.method == .HEAD ? .GET : request.method, path: request.path)
+        guard request.method != .OPTIONS, !freeRoutes.contains(route) else { return next(request, &context) }
         if ClientAdmission.carriesClientCredentials(request) {
             context.addressLimitDeferred = true
             return next(request, &context)

@@ -46,14 +46,22 @@ public struct Router: Sendable {
 
     public init(_ routes: [Route]) { self.routes = routes }
 
-    /// The routes answered on the event loop (pure CPU work), as `METHOD path`; they have no
-    /// path parameters.
-    public var eventLoopRoutes: Set<String> {
+    /// A method and an exact path, looked up without building a string per request.
+    public struct Key: Hashable, Sendable {
+        let method: HTTPMethod
+        let path: String
+
+        /// By path alone (HTTPMethod is not Hashable); equality still compares both.
+        public func hash(into hasher: inout Hasher) { hasher.combine(path) }
+    }
+
+    /// The routes answered on the event loop (pure CPU work); they have no path parameters.
+    public var eventLoopRoutes: Set<Key> {
         Set(
             routes.compactMap { route in
                 guard case .sync = route.handler else { return nil }
                 precondition(!route.pattern.contains("{"), "an event-loop route has no path parameters")
-                return "\(route.method.rawValue) \(route.pattern)"
+                return Key(method: route.method, path: route.pattern)
             })
     }
 
