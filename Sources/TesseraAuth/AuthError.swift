@@ -31,13 +31,17 @@ public struct AuthError: Error, Hashable, CustomStringConvertible {
     public let retryAfter: Int?
     /// For `invalidInput` and `conflict`: the offending field.
     public let field: String?
+    /// For `invalidInput`: the rule the value breaks, when the field has named rules (a
+    /// password's `PasswordPolicy.Rule`).
+    public let rule: String?
 
     /// An error of `code`; `detail` is for logs only.
-    public init(_ code: Code, _ detail: String, retryAfter: Int? = nil, field: String? = nil) {
+    public init(_ code: Code, _ detail: String, retryAfter: Int? = nil, field: String? = nil, rule: String? = nil) {
         self.code = code
         self.detail = detail
         self.retryAfter = retryAfter
         self.field = field
+        self.rule = rule
     }
 
     static func invalidGrant(_ detail: String) -> AuthError { AuthError(.invalidGrant, detail) }

@@ -32,8 +32,9 @@ public struct AuthPolicy: Sendable {
     /// Seconds after a refresh token is spent during which presenting it again is treated as the
     /// client's retry, not as theft (default 0: every reuse revokes, RFC 9700 §4.14.2).
     public var refreshReuseGrace: Int64 = 0
-    /// Shortest password accepted, in characters (NIST SP 800-63B: at least 8).
-    public var minimumPasswordLength = 8
+    /// Shortest new password, in characters (`password.min_length`, default 15: the minimum of
+    /// NIST SP 800-63B-4 §3.1.1.2 for a password that is the only factor).
+    public var minimumPasswordLength = 15
     /// Login throttling.
     public var throttle = LoginThrottlePolicy()
     /// Ended sessions and ended (revoked, spent, expired) refresh tokens are deleted this long

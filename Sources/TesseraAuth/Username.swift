@@ -11,9 +11,7 @@ public enum Username {
     /// `invalid_input` for empty, over-long (64 characters or 256 bytes) or control-character names.
     public static func canonical(_ raw: String) throws -> String {
         let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        let folded = trimmed.precomposedStringWithCompatibilityMapping
-            .folding(options: [.caseInsensitive], locale: nil)
-            .precomposedStringWithCompatibilityMapping
+        let folded = trimmed.foldedForComparison
         guard !folded.isEmpty else { throw AuthError.invalidInput("username", "username is empty") }
         guard folded.count <= maximumLength else { throw AuthError.invalidInput("username", "username is longer than \(maximumLength) characters") }
         guard folded.utf8.count <= maximumBytes else { throw AuthError.invalidInput("username", "username is longer than \(maximumBytes) bytes") }
@@ -21,5 +19,13 @@ public enum Username {
             throw AuthError.invalidInput("username", "username contains control characters")
         }
         return folded
+    }
+}
+
+extension String {
+    /// NFKC-normalised and case-folded: the one form usernames and passwords are compared in, so
+    /// that `Alice`, `ALICE` and `ＡＬＩＣＥ` are equal.
+    var foldedForComparison: String {
+        precomposedStringWithCompatibilityMapping.folding(options: [.caseInsensitive], locale: nil).precomposedStringWithCompatibilityMapping
     }
 }

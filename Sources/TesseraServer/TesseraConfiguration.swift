@@ -78,11 +78,13 @@ public struct TesseraConfiguration: ConfigurationSection {
     public var session: SessionConfiguration
     public var http: HTTPConfiguration
 
-    /// The token service's rules: issuer, `token`, `auth` and `retention` keys.
+    /// The token service's rules: issuer, `token`, `auth`, `session`, `retention` and
+    /// `password.min_length` keys.
     public var authPolicy: AuthPolicy {
         var policy = AuthPolicy(issuer: issuer, token: token, authorization: authorization, session: session)
         policy.endedRetention = Int64(retentionEndedDays) * 86400
         policy.auditRetention = Int64(retentionAuditDays) * 86400
+        policy.minimumPasswordLength = password.minimumLength
         return policy
     }
 

@@ -73,6 +73,9 @@ public struct TesseraServer: Service {
     /// Brings the store to the current schema and readies the services: the stand-in password
     /// hash and the revocation view. `run()` calls it; tests that need no listener call it alone.
     public func prepare() async throws {
+        if configuration.password.allowsWeakCost {
+            logger.warning("password.allow_weak_cost is set: password hashes may be cheaper than the OWASP minimums; never in production")
+        }
         try await store.migrate()
         try await tokens.login.prepare()
         // The revocation view is complete before the first request, not one poll later.

@@ -33,7 +33,7 @@ func asStoreError<T>(_ body: () async throws -> T) async throws -> T {
     } catch let error as AuthError {
         switch error.code {
         case .notFound, .conflict: throw CLIError.negative(error.detail)
-        default: throw CLIError.usage(error.detail)
+        default: throw CLIError.usage(error.rule.map { "\(error.detail) (rule \($0))" } ?? error.detail)
         }
     }
 }

@@ -36,13 +36,56 @@ struct UserContractTests {
         }
     }
 
-    @Test("password policy: minimum length, long passphrases up to the byte limit, no composition rules", arguments: StoreKind.available)
+    /// Every rule of the password policy, each refused by name on creation and on a change; a
+    /// refused change leaves the user as it was.
+    static let refusedPasswords: [(String, PasswordPolicy.Rule)] = [
+        ("fourteen chars", .minimumLength),
+        // Seven "é" written as e + U+0301: 7 characters to Swift, 14 code points (NIST and JSON
+        // Schema count code points).
+        (String(repeating: "e\u{301}", count: 7), .minimumLength),
+        (String(repeating: "x", count: 1025), .maximumLength),
+        (String(repeating: "€", count: 342), .maximumLength),  // 342 characters, 1,026 bytes
+        ("1qaz2wsx3edc4rfv", .commonPassword),
+        ("1QAZ2wsx3EDC4rfv", .commonPassword),
+        ("ｑｗｅｒｔｙ１２３４５６７８９", .commonPassword),  // fullwidth forms fold under NFKC
+        ("Correct Horse Battery Staple", .matchesUsername),
+    ]
+
+    @Test("password policy: each rule refused by name when a user is created and when a password is set", arguments: StoreKind.available)
     func passwordPolicy(_ kind: StoreKind) async throws {
         try await Harness.with(kind) { h in
-            await expectAuthError(.invalidInput) { try await h.accounts.createUser(username: "a", password: "short") }
-            _ = try await h.accounts.createUser(username: "b", password: "aaaaaaaa")
-            _ = try await h.accounts.createUser(username: "c", password: String(repeating: "pass phrase ", count: 80))
-            await expectAuthError(.invalidInput) { try await h.accounts.createUser(username: "d", password: String(repeating: "x", count: 1025)) }
+            let user = try await h.accounts.createUser(username: "Correct Horse Battery Staple", password: "an unremarkable passphrase")
+            for (password, rule) in Self.refusedPasswords {
+                let created = await expectAuthError(.invalidInput) {
+                    try await h.accounts.createUser(username: "correct horse battery staple ", password: password)
+                }
+                #expect(created?.rule == rule.rawValue && created?.field == "password", "\(password): \(String(describing: created))")
+                let changed = await expectAuthError(.invalidInput) { try await h.accounts.setPassword(userID: user.id, password: password) }
+                #expect(changed?.rule == rule.rawValue, "\(password): \(String(describing: changed))")
+            }
+            #expect(try await h.accounts.user(id: user.id) == user)
+            // A rename in the same change is the username the password is checked against.
+            let renamed = await expectAuthError(.invalidInput) {
+                try await h.accounts.update(userID: user.id, .init(username: "a very long username", password: "A Very Long Username"))
+            }
+            #expect(renamed?.rule == PasswordPolicy.Rule.matchesUsername.rawValue)
+            // What passes: 15 code points, long passphrases up to the byte limit, any characters.
+            _ = try await h.accounts.createUser(username: "b", password: String(repeating: "e\u{301}", count: 8))
+            _ = try await h.accounts.createUser(username: "c", password: String(repeating: "pass phrase ", count: 85))
+            _ = try await h.accounts.createUser(username: "d", password: "🔑 ünïcödé and spaces")
+        }
+    }
+
+    @Test("with password.min_length lowered to 8, the common-password list refuses what length no longer does", arguments: StoreKind.available)
+    func commonPasswordsAtMinimumLength(_ kind: StoreKind) async throws {
+        try await Harness.with(kind, configure: { $0.minimumPasswordLength = 8 }) { h in
+            for password in ["password", "PASSWORD", "Password1", "iloveyou", "trustno1", "ｐａｓｓｗｏｒｄ"] {
+                let error = await expectAuthError(.invalidInput) { try await h.accounts.createUser(username: "e", password: password) }
+                #expect(error?.rule == PasswordPolicy.Rule.commonPassword.rawValue, "\(password)")
+            }
+            _ = try await h.accounts.createUser(username: "e", password: "tq7#vLw!")
+            let short = await expectAuthError(.invalidInput) { try await h.accounts.createUser(username: "f", password: "seven77") }
+            #expect(short?.rule == PasswordPolicy.Rule.minimumLength.rawValue)
         }
     }
 
@@ -94,15 +137,6 @@ struct UserContractTests {
             await expectAuthError(.invalidToken) { try h.tokens.accessTokens.verify(other.accessToken) }
             await expectAuthError(.invalidGrant) { try await h.login(client) }
             _ = try await h.login(client, password: "a brand new passphrase")
-        }
-    }
-
-    @Test("password length counts Unicode code points (NIST SP 800-63B, JSON Schema minLength), not grapheme clusters", arguments: StoreKind.available)
-    func passwordLengthInCodePoints(_ kind: StoreKind) async throws {
-        try await Harness.with(kind) { h in
-            // Four "é" written as e + U+0301: 4 characters to Swift, 8 code points.
-            _ = try await h.accounts.createUser(username: "combining", password: String(repeating: "e\u{301}", count: 4))
-            await expectAuthError(.invalidInput) { try await h.accounts.createUser(username: "short", password: "seven77") }
         }
     }
 

@@ -34,6 +34,7 @@ struct AppHarness: Sendable {
             "keys.jwks": .init(.string(String(decoding: keyRing.jwksBytes(), as: UTF8.self)), isSecret: true),
             "token.audience": .init(.stringArray(["api"]), isSecret: false),
             "password.scrypt_ln": 8,
+            "password.allow_weak_cost": true,
             "http.login_client_id": "web",
             "http.cors_origins": .init(.stringArray(["https://app.example"]), isSecret: false),
         ]

@@ -127,11 +127,13 @@ struct ConfigurationTests {
         ("token.max_bytes", 4096, { $0.token.maximumBytes == 4096 }),
         ("token.client_id", "ops", { $0.token.cliClientID == "ops" }),
         ("password.scheme", "pbkdf2-sha256", { $0.password.hasher.scheme == .pbkdf2SHA256 }),
-        ("password.scrypt_ln", 15, { $0.password.hasher.scrypt.logN == 15 }),
+        ("password.scrypt_ln", 18, { $0.password.hasher.scrypt.logN == 18 }),
         ("password.scrypt_r", 16, { $0.password.hasher.scrypt.r == 16 }),
         ("password.scrypt_p", 2, { $0.password.hasher.scrypt.p == 2 }),
         ("password.pbkdf2_rounds", 700_000, { $0.password.hasher.pbkdf2Rounds == 700_000 }),
         ("password.max_bytes", 512, { $0.password.hasher.maximumPasswordBytes == 512 }),
+        ("password.min_length", 20, { $0.password.minimumLength == 20 && $0.authPolicy.minimumPasswordLength == 20 }),
+        ("password.allow_weak_cost", true, { $0.password.allowsWeakCost }),
         (
             "auth.scope_roles", .init(.stringArray(["tessera:admin=root", "billing:write=billing"]), isSecret: false),
             { $0.authorization.scopes.requiredRoles == ["tessera:admin": "root", "billing:write": "billing"] }
@@ -189,6 +191,21 @@ struct ConfigurationTests {
             try TesseraConfiguration(values: ["revocation.poll_seconds": 10, "revocation.max_staleness_seconds": 21])
         }
         #expect(throws: Never.self) { try TesseraConfiguration(values: ["revocation.poll_seconds": 10, "revocation.max_staleness_seconds": 22]) }
+    }
+
+    @Test(
+        "hashing costs below the OWASP minimums are refused unless password.allow_weak_cost",
+        arguments: [("password.scrypt_ln", 16), ("password.scrypt_r", 7), ("password.pbkdf2_rounds", 599_999)] as [(String, Int)])
+    func weakCostRefused(_ key: String, _ value: Int) {
+        let weak: [AbsoluteConfigKey: ConfigValue] = [AbsoluteConfigKey(ConfigKey(key)): .init(.int(value), isSecret: false)]
+        #expect(throws: InvalidConfiguration.self) { try TesseraConfiguration(values: weak) }
+        #expect(throws: Never.self) { try TesseraConfiguration(values: weak.merging(["password.allow_weak_cost": true]) { $1 }) }
+    }
+
+    @Test("password.min_length is 8-128 and no more than password.max_bytes", arguments: [7, 129])
+    func minimumLengthRange(_ length: Int) {
+        #expect(throws: InvalidConfiguration.self) { try TesseraConfiguration(values: ["password.min_length": .init(.int(length), isSecret: false)]) }
+        #expect(throws: InvalidConfiguration.self) { try TesseraConfiguration(values: ["password.min_length": 20, "password.max_bytes": 16]) }
     }
 
     @Test("auth.scope_roles entries are scope=role, each scope once", arguments: ["admin", "tessera:admin=", "=admin", "a b=admin", "x=Admin", "x=a=b"])

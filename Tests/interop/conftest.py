@@ -20,6 +20,8 @@ class Tessera:
         self.workdir = workdir
         self.keys = workdir / "data" / "keys.json"
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("TESSERA_")}
+        # Tests hash with cheap costs (TESSERA_PASSWORD_SCRYPT_LN below 17): allowed only when set.
+        self.env["TESSERA_PASSWORD_ALLOW_WEAK_COST"] = "true"
 
     def run(self, *args: str, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
         return subprocess.run(

@@ -63,6 +63,8 @@ def test_every_key_reaches_serve_or_the_cli(tessera):
         "password.scrypt_r": "4",
         "password.scrypt_p": "2",
         "password.max_bytes": "32",
+        "password.min_length": str(len(PASSWORD)),
+        "password.allow_weak_cost": "true",
         "auth.scope_roles": "tessera:admin=root,billing:write=billing",
         "session.refresh_idle_seconds": "3000",
         "session.refresh_absolute_seconds": "5000",
@@ -99,6 +101,11 @@ def test_every_key_reaches_serve_or_the_cli(tessera):
     assert tessera.run("password", "hash", stdin=PASSWORD + "\n", env=env).stdout.startswith("$pbkdf2-sha256$1000$")
     assert tessera.run("password", "hash", stdin=PASSWORD + "\n", env=scrypt_env).stdout.startswith("$scrypt$ln=4,r=4,p=2$")
     assert tessera.run("user", "add", "toolong", stdin="x" * 33 + "\n", env=env).returncode == 2
+    short = tessera.run("user", "add", "short", stdin=PASSWORD[1:] + "\n", env=env)
+    assert short.returncode == 2 and "(rule min_length)" in short.stderr, short.stderr
+    # password.allow_weak_cost: without it, 1,000 PBKDF2 rounds are refused (and serve warns below).
+    weak = tessera.run("password", "hash", stdin=PASSWORD + "\n", env={**env, "TESSERA_PASSWORD_ALLOW_WEAK_COST": "false"})
+    assert weak.returncode == 2 and "below the OWASP minimum" in weak.stderr, weak.stderr
     assert tessera.run("user", "add", "alice", stdin=PASSWORD + "\n", env=env).returncode == 0
     assert tessera.run("client", "add", "web", "--public", "--scope", "read", env=env).returncode == 0
     # auth.scope_roles: billing:write is restricted (a public client cannot carry it), tessera:admin needs role root.
@@ -227,6 +234,7 @@ def test_every_key_reaches_serve_or_the_cli(tessera):
         # revocation.max_staleness_seconds / fail_open: serve says how it treats a stale view (the
         # effect, with the store stopped mid-run, is test_promises.py's).
         assert "when_stale=fail closed after 45 s" in log_path.read_text()
+        assert "password.allow_weak_cost is set" in log_path.read_text()
         # http.max_connections_per_ip=16: a 17th connection from one address is closed at once.
         connections = [socket.create_connection((host, port), timeout=5, source_address=("127.0.0.9", 0)) for _ in range(17)]
         answers = []

@@ -168,6 +168,13 @@ def test_config_file_flag_and_environment_variable(tessera):
     assert tessera.run("token", "mint", "--sub", "a", env={"TESSERA_CONFIG": "missing.json"}).returncode == 2
 
 
+@pytest.mark.parametrize("key,value", [("TESSERA_PASSWORD_SCRYPT_LN", "16"), ("TESSERA_PASSWORD_SCRYPT_R", "4"),
+                                       ("TESSERA_PASSWORD_PBKDF2_ROUNDS", "599999")])
+def test_hashing_costs_below_owasp_are_refused_at_start_unless_allowed(tessera, key, value):
+    refused = tessera.run("serve", "--port", "0", env={"TESSERA_PASSWORD_ALLOW_WEAK_COST": "false", key: value})
+    assert refused.returncode == 2 and "below the OWASP minimum" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+
+
 def test_password_verify_notes_a_weak_hash(tessera):
     weak = tessera.run("password", "hash", stdin=PASSWORD + "\n", env={"TESSERA_PASSWORD_SCHEME": "pbkdf2-sha256",
                                                                        "TESSERA_PASSWORD_PBKDF2_ROUNDS": "1000"}).stdout.strip()

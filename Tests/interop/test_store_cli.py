@@ -35,7 +35,12 @@ def test_user_lifecycle(tessera, store):
     duplicate = cli("user", "add", "alice", stdin="another password\n")
     assert duplicate.returncode == 1 and "already exists" in duplicate.stderr
     assert cli("user", "add", "bob", stdin="").returncode == 2
-    assert cli("user", "add", "bob", stdin="short\n").returncode == 2
+    # The password policy, rule by rule: exit 2, the rule named, nothing created.
+    for password, rule in [("fourteen chars", "min_length"), ("x" * 1025, "max_length"), ("QWERTY123456789", "common_password"),
+                           ("Bob The Builder", "matches_username")]:
+        refused = cli("user", "add", "bob the builder", stdin=password + "\n")
+        assert refused.returncode == 2 and refused.stderr.strip().endswith(f"(rule {rule})"), refused.stderr
+        assert password not in refused.stderr
     listing = cli("user", "list").stdout.splitlines()
     assert listing == [f"{user_id}\talice\tactive\t"]
     assert cli("user", "disable", "ALICE").returncode == 0
@@ -105,7 +110,10 @@ def test_set_password_changes_what_logs_in(tessera, store):
     assert cli("user", "add", "dana", stdin="the first password\n").returncode == 0
     assert cli("client", "add", "web", "--public").returncode == 0
     assert cli("user", "set-password", "dana", stdin="the second password\n").returncode == 0
-    assert cli("user", "set-password", "dana", stdin="short\n").returncode == 2
+    for password, rule in [("short", "min_length"), ("1qaz2wsx3edc4rfv", "common_password"), ("DANA" * 4, None)]:
+        refused = cli("user", "set-password", "dana", stdin=password + "\n")
+        assert refused.returncode == (2 if rule else 0) and (rule is None or refused.stderr.strip().endswith(f"(rule {rule})")), refused.stderr
+    assert cli("user", "set-password", "dana", stdin="the second password\n").returncode == 0
     server = Server(tessera.binary, tessera.workdir, {**tessera.env, **FAST}, store=store)
     try:
         assert login(server, "dana", "the second password").status_code == 200

@@ -10,7 +10,7 @@ public struct AccountService: Sendable {
     let sessions: SessionService
     private var store: any AuthStore { environment.store }
     private var now: Int64 { environment.now }
-    private var rules: PasswordRules { environment.passwordRules }
+    private var passwords: PasswordPolicy { environment.passwordPolicy }
 
     /// Administration over `environment`, ending sessions through `sessions`.
     public init(environment: AuthEnvironment, sessions: SessionService) {
@@ -30,7 +30,7 @@ public struct AccountService: Sendable {
     ) async throws -> User {
         let username = try Username.canonical(raw)
         let roles = Set(try roles.map(Role.validated))
-        try rules.check(password)
+        try passwords.check(password, username: username)
         let hash = try await environment.hash(password)
         let now = self.now
         let user = User(
@@ -102,7 +102,11 @@ public struct AccountService: Sendable {
     public func update(userID: String, _ changes: UserChanges, actor: String? = nil, actorIP: String? = nil) async throws -> User {
         let username = try changes.username.map(Username.canonical)
         let roleChange = try changes.roles.map(Self.validated)
-        if let password = changes.password { try rules.check(password) }
+        if let password = changes.password {
+            // Checked against the username the user will have after this change.
+            let finalUsername: String = if let username { username } else { try await user(id: userID).username }
+            try passwords.check(password, username: finalUsername)
+        }
         let newHash: String? = if let password = changes.password { try await environment.hash(password) } else { nil }
         let now = self.now
         let scopes = environment.policy.scopes

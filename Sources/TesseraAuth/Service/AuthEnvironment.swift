@@ -33,7 +33,7 @@ public struct AuthEnvironment: Sendable {
     }
 
     /// The rules a new password must meet.
-    var passwordRules: PasswordRules {
-        PasswordRules(minimumLength: policy.minimumPasswordLength, maximumBytes: hasher.maximumPasswordBytes)
+    var passwordPolicy: PasswordPolicy {
+        PasswordPolicy(minimumLength: policy.minimumPasswordLength, maximumBytes: hasher.maximumPasswordBytes)
     }
 }

@@ -23,10 +23,13 @@ public struct HTTPResponse: Sendable {
     }
 
     /// An RFC 9457 problem document.
-    public static func problem(_ status: HTTPResponseStatus, title: String, detail: String? = nil, field: String? = nil) -> HTTPResponse {
+    public static func problem(
+        _ status: HTTPResponseStatus, title: String, detail: String? = nil, field: String? = nil, rule: String? = nil
+    ) -> HTTPResponse {
         var object: JSONObject = ["type": .string("about:blank"), "title": .string(title), "status": .int(Int(status.code))]
         if let detail { object["detail"] = .string(detail) }
         if let field { object["field"] = .string(field) }
+        if let rule { object["rule"] = .string(rule) }
         var response = json(object, status: status)
         response.headers.replaceOrAdd(name: "Content-Type", value: "application/problem+json")
         return response

@@ -92,7 +92,7 @@ extension AuthError: ResponseError {
         case (.conflict, _):
             response = .problem(.conflict, title: "Conflict", detail: detail, field: field)
         case (.invalidInput, _):
-            response = .problem(.unprocessableEntity, title: "Unprocessable Content", detail: detail, field: field)
+            response = .problem(.unprocessableEntity, title: "Unprocessable Content", detail: detail, field: field, rule: rule)
         case (.invalidScope, .bearer):
             response = .bearerChallenge("insufficient_scope", description: detail, status: .forbidden)
         default:
