@@ -61,6 +61,10 @@ public struct TesseraServer: Service {
                     metadata: ["sessions": "\(pruned.sessions)", "refresh_tokens": "\(pruned.refreshTokens)", "audit_events": "\(pruned.auditEvents)"])
             },
         ]
+        if let listener = configuration.http.metricsListener, let metricsText {
+            let metricsOnly = HTTPApplication(router: Router(Endpoints.metricsListenerRoutes(metricsText)), middleware: [RequestIDMiddleware()])
+            background.append(HTTPServer(application: metricsOnly, configuration: listener, logger: logger, group: group))
+        }
         background.append(
             KeyRingReloader(
                 file: configuration.inlineJWKS == nil ? configuration.keysFile : nil, load: { try configuration.loadKeyRing() },

@@ -2,6 +2,7 @@ import Configuration
 import Foundation
 import Logging
 import NIOHTTP1
+import Prometheus
 import Synchronization
 import TesseraAuth
 import TesseraCrypto
@@ -41,12 +42,14 @@ struct AppHarness: Sendable {
         return try TesseraConfiguration(values: base.merging(values) { _, override in override })
     }
 
-    static func make(_ values: [AbsoluteConfigKey: ConfigValue] = [:], clock: JWTClock = .fixed(now)) async throws -> AppHarness {
+    static func make(
+        _ values: [AbsoluteConfigKey: ConfigValue] = [:], clock: JWTClock = .fixed(now), metrics: PrometheusCollectorRegistry? = nil
+    ) async throws -> AppHarness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-http-\(UUID().uuidString)")
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let server = try await TesseraServer.build(
-            configuration: try configuration(directory: directory, values), logger: logger,
+            configuration: try configuration(directory: directory, values), logger: logger, metrics: metrics,
             clock: clock)
         try await server.prepare()
         return AppHarness(server: server, directory: directory)
@@ -109,9 +112,10 @@ extension HTTPResponse {
 
 /// Runs `body` with a harness configured by `values` and closes it.
 func withApp(
-    _ values: [AbsoluteConfigKey: ConfigValue] = [:], clock: JWTClock = .fixed(AppHarness.now), _ body: (AppHarness) async throws -> Void
+    _ values: [AbsoluteConfigKey: ConfigValue] = [:], clock: JWTClock = .fixed(AppHarness.now), metrics: PrometheusCollectorRegistry? = nil,
+    _ body: (AppHarness) async throws -> Void
 ) async throws {
-    let harness = try await AppHarness.make(values, clock: clock)
+    let harness = try await AppHarness.make(values, clock: clock, metrics: metrics)
     do {
         try await body(harness)
     } catch {

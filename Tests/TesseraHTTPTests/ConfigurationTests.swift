@@ -134,6 +134,8 @@ struct ConfigurationTests {
         ("password.max_bytes", 512, { $0.password.hasher.maximumPasswordBytes == 512 }),
         ("password.min_length", 20, { $0.password.minimumLength == 20 && $0.authPolicy.minimumPasswordLength == 20 }),
         ("password.allow_weak_cost", true, { $0.password.allowsWeakCost }),
+        ("http.metrics_address", "[::1]:9464", { $0.http.metricsListener?.hosts == ["::1"] && $0.http.metricsListener?.port == 9464 }),
+        ("http.metrics_scope", "tessera:scrape", { $0.http.metricsScope == "tessera:scrape" }),
         (
             "auth.scope_roles", .init(.stringArray(["tessera:admin=root", "billing:write=billing"]), isSecret: false),
             { $0.authorization.scopes.requiredRoles == ["tessera:admin": "root", "billing:write": "billing"] }
@@ -206,6 +208,28 @@ struct ConfigurationTests {
     func minimumLengthRange(_ length: Int) {
         #expect(throws: InvalidConfiguration.self) { try TesseraConfiguration(values: ["password.min_length": .init(.int(length), isSecret: false)]) }
         #expect(throws: InvalidConfiguration.self) { try TesseraConfiguration(values: ["password.min_length": 20, "password.max_bytes": 16]) }
+    }
+
+    @Test(
+        "http.metrics_address is an IP address and a port; http.metrics_scope one restricted scope",
+        arguments: [
+            ("http.metrics_address", "127.0.0.1"), ("http.metrics_address", "localhost:9464"), ("http.metrics_address", "::1:9464"),
+            ("http.metrics_address", "[::1]"), ("http.metrics_address", "127.0.0.1:65536"), ("http.metrics_address", "[::1]:x"),
+            ("http.metrics_address", "127.0.0.1:+80"), ("http.metrics_scope", "read"), ("http.metrics_scope", "tessera:a tessera:b"),
+            ("http.metrics_scope", ""),
+        ])
+    func metricsExposureRefusals(_ key: String, _ value: String) {
+        #expect(throws: InvalidConfiguration.self) {
+            try TesseraConfiguration(values: [AbsoluteConfigKey(ConfigKey(key)): .init(.string(value), isSecret: false)])
+        }
+    }
+
+    @Test("a scope auth.scope_roles maps to a role may guard the metrics")
+    func mappedMetricsScope() throws {
+        let configuration = try TesseraConfiguration(values: [
+            "http.metrics_scope": "ops:metrics", "auth.scope_roles": .init(.stringArray(["tessera:admin=admin", "ops:metrics=ops"]), isSecret: false),
+        ])
+        #expect(configuration.http.metricsScope == "ops:metrics")
     }
 
     @Test("auth.scope_roles entries are scope=role, each scope once", arguments: ["admin", "tessera:admin=", "=admin", "a b=admin", "x=Admin", "x=a=b"])

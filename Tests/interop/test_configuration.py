@@ -43,6 +43,7 @@ def curl(*args: str) -> subprocess.CompletedProcess:
 def test_every_key_reaches_serve_or_the_cli(tessera):
     host = "127.0.0.2"
     port = free_port(host)
+    metrics_port = free_port(host)
     issuer = f"http://{host}:{port}"
     values = {
         "issuer": issuer,
@@ -83,6 +84,8 @@ def test_every_key_reaches_serve_or_the_cli(tessera):
         "http.max_connections_per_ip": "16",
         "http.trusted_proxies": "127.0.0.4/32",
         "http.forwarded_header": "forwarded",
+        "http.metrics_address": f"{host}:{metrics_port}",
+        "http.metrics_scope": "billing:write",
         "revocation.poll_seconds": "2",
         "revocation.max_staleness_seconds": "45",
         "revocation.fail_open": "false",
@@ -133,6 +136,11 @@ def test_every_key_reaches_serve_or_the_cli(tessera):
     db.close()
     assert tessera.run("prune", env=env).stdout.strip() == "deleted 1 sessions, 0 refresh tokens, 1 audit events"
 
+    # http.metrics_scope: billing:write is restricted by auth.scope_roles above, so it may guard the
+    # metrics; an unrestricted scope could be granted to anyone and is refused.
+    open_scope = tessera.run("serve", env={**env, "TESSERA_HTTP_METRICS_SCOPE": "billing:read"})
+    assert open_scope.returncode == 2 and "http.metrics_scope must be one restricted scope" in open_scope.stderr, open_scope.stderr
+
     log_path = workdir / "serve.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen([tessera.binary, "serve"], cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -143,6 +151,9 @@ def test_every_key_reaches_serve_or_the_cli(tessera):
             time.sleep(0.05)
         # http.hosts and http.port: listening there and not on 127.0.0.1.
         assert curl(f"http://127.0.0.1:{port}/healthz").stdout == "000"
+        # http.metrics_address: its own listener serves /metrics; the main port has none.
+        assert curl(f"http://{host}:{metrics_port}/metrics").stdout == "200"
+        assert curl(f"{issuer}/metrics").stdout == "404"
         # keys.file: created at first start, private.
         ring = workdir / "secrets" / "ring.json"
         assert stat.S_IMODE(ring.stat().st_mode) == 0o600

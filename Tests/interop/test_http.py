@@ -20,10 +20,12 @@ PASSWORD = "a long enough password"
 
 @pytest.fixture
 def server(tessera):
-    env = {**tessera.env, **FAST}
+    metrics_port = free_port()
+    env = {**tessera.env, **FAST, "TESSERA_HTTP_METRICS_ADDRESS": f"127.0.0.1:{metrics_port}"}
     assert tessera.run("user", "add", "alice", stdin=PASSWORD + "\n", env=FAST).returncode == 0
     assert tessera.run("client", "add", "web", "--public", "--scope", "read", "--scope", "write").returncode == 0
     running = Server(tessera.binary, tessera.workdir, env)
+    running.metrics_url = f"http://127.0.0.1:{metrics_port}/metrics"
     yield running
     assert running.stop() == 0, "SIGTERM must stop the server cleanly with exit 0"
 
@@ -171,7 +173,7 @@ def test_metrics_are_prometheus_text(server):
     requests.post(server.url + "/v1/login", json={"username": "alice", "password": PASSWORD}, timeout=10)
     requests.post(server.url + "/v1/login", json={"username": "alice", "password": "wrong password"}, timeout=10)
     requests.get(server.url + "/nope/at/all", timeout=10)
-    metrics = requests.get(server.url + "/metrics", timeout=10)
+    metrics = requests.get(server.metrics_url, timeout=10)
     assert metrics.status_code == 200 and metrics.headers["Content-Type"].startswith("text/plain")
     text = metrics.text
     assert 'tessera_logins_total{result="success"} 1' in text
@@ -182,13 +184,43 @@ def test_metrics_are_prometheus_text(server):
     assert "tessera_hashing_queue_depth" in text
 
 
+def test_metrics_listener_is_the_only_way_in_when_set(server):
+    # The metrics listener answers /metrics alone; the public port has no /metrics at all.
+    assert requests.get(server.url + "/metrics", timeout=10).status_code == 404
+    other = server.metrics_url.replace("/metrics", "/oauth/token")
+    assert requests.post(other, data={"grant_type": "password"}, timeout=10).status_code == 404
+
+
+def test_metrics_on_the_main_port_need_the_scope(tessera):
+    """Without http.metrics_address: Prometheus-style scraping with client_credentials works;
+    anonymous, another scope and an ordinary user are refused."""
+    assert tessera.run("user", "add", "alice", stdin=PASSWORD + "\n", env=FAST).returncode == 0
+    assert tessera.run("client", "add", "web", "--public", "--scope", "read").returncode == 0
+    scraper = json.loads(tessera.run("client", "add", "prometheus", "--grant", "client_credentials", "--scope", "tessera:metrics").stdout)
+    other = json.loads(tessera.run("client", "add", "svc", "--grant", "client_credentials", "--scope", "tessera:admin").stdout)
+    running = Server(tessera.binary, tessera.workdir, {**tessera.env, **FAST})
+    try:
+        token = lambda c: requests.post(running.url + "/oauth/token", auth=(c["client_id"], c["client_secret"]),
+                                        data={"grant_type": "client_credentials"}, timeout=10).json()["access_token"]
+        anonymous = requests.get(running.url + "/metrics", timeout=10)
+        assert anonymous.status_code == 401 and anonymous.headers["WWW-Authenticate"].startswith("Bearer")
+        user = requests.post(running.url + "/v1/login", json={"username": "alice", "password": PASSWORD}, timeout=10).json()["access_token"]
+        for refused in (token(other), user):
+            answer = requests.get(running.url + "/metrics", headers={"Authorization": f"Bearer {refused}"}, timeout=10)
+            assert answer.status_code == 403 and "insufficient_scope" in answer.headers["WWW-Authenticate"]
+        scraped = requests.get(running.url + "/metrics", headers={"Authorization": f"Bearer {token(scraper)}"}, timeout=10)
+        assert scraped.status_code == 200 and "tessera_http_requests_total" in scraped.text
+    finally:
+        assert running.stop() == 0
+
+
 def test_refresh_metrics(server):
     token = requests.post(server.url + "/v1/login", json={"username": "alice", "password": PASSWORD}, timeout=10).json()
     refresh = lambda t: requests.post(server.url + "/oauth/token", data={"grant_type": "refresh_token", "client_id": "web",
                                                                          "refresh_token": t}, timeout=10)
     assert refresh(token["refresh_token"]).status_code == 200
     assert refresh(token["refresh_token"]).status_code == 400  # reuse: the family dies
-    text = requests.get(server.url + "/metrics", timeout=10).text
+    text = requests.get(server.metrics_url, timeout=10).text
     assert 'tessera_refreshes_total{result="rotated"} 1' in text
     assert "tessera_refresh_reuse_detected_total 1" in text
 
@@ -200,7 +232,8 @@ def test_schemathesis_no_server_errors_no_schema_violations(tessera):
     env = {**tessera.env, **FAST, "TESSERA_HTTP_RATE_LIMIT_PER_SECOND": "0"}
     assert tessera.run("user", "add", "alice", stdin=PASSWORD + "\n", env=FAST).returncode == 0
     assert tessera.run("client", "add", "web", "--public").returncode == 0
-    admin = json.loads(tessera.run("client", "add", "admin", "--grant", "client_credentials", "--scope", "tessera:admin").stdout)
+    admin = json.loads(tessera.run("client", "add", "admin", "--grant", "client_credentials", "--scope", "tessera:admin",
+                                   "--scope", "tessera:metrics").stdout)
     running = Server(tessera.binary, tessera.workdir, env)
     try:
         token = requests.post(running.url + "/oauth/token", auth=(admin["client_id"], admin["client_secret"]),

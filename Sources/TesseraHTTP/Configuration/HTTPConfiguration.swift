@@ -18,6 +18,8 @@ public struct HTTPConfiguration: ConfigurationSection {
         "max_connections_per_ip": 64,
         "trusted_proxies": .init(.stringArray([]), isSecret: false),
         "forwarded_header": "x-forwarded-for",
+        "metrics_address": "",
+        "metrics_scope": "tessera:metrics",
     ]
 
     /// `http.hosts`, `http.port` (0 picks a free port) and `http.max_connections_per_ip`
@@ -45,6 +47,14 @@ public struct HTTPConfiguration: ConfigurationSection {
     /// the client address read from `http.forwarded_header` (`x-forwarded-for` or `forwarded`).
     public var trustedProxies: [IPNetwork]
     public var forwardedHeader: ClientAddressMiddleware.Header
+    /// `http.metrics_address` (`host:port`, IPv6 in brackets): a separate listener that answers
+    /// only `GET /metrics`, without authentication, for a scraper on a private interface
+    /// (`127.0.0.1:9464`). Nil (the default, an empty value) serves `/metrics` on the main
+    /// listener to bearer tokens carrying `metricsScope` instead.
+    public var metricsListener: HTTPServerConfiguration?
+    /// `http.metrics_scope`: the scope `/metrics` on the main listener requires (a restricted
+    /// scope: `TesseraConfiguration` checks it against `auth.scope_roles`).
+    public var metricsScope: String
 
     public init(reader: ConfigReader) throws {
         server.hosts = try reader.requiredStringArray(forKey: "hosts")
@@ -69,6 +79,17 @@ public struct HTTPConfiguration: ConfigurationSection {
             throw InvalidConfiguration("http.forwarded_header must be x-forwarded-for or forwarded, not \(header)")
         }
         self.forwardedHeader = forwardedHeader
+        metricsScope = try reader.requiredString(forKey: "metrics_scope")
+        let metricsAddress = try reader.requiredString(forKey: "metrics_address")
+        if !metricsAddress.isEmpty {
+            guard let (host, port) = Self.hostAndPort(metricsAddress) else {
+                throw InvalidConfiguration("http.metrics_address must be HOST:PORT with an IP address ([::1]:9464 for IPv6), not \(metricsAddress)")
+            }
+            var listener = HTTPServerConfiguration()
+            listener.hosts = [host]
+            listener.port = port
+            metricsListener = listener
+        }
         server.maximumConnectionsPerAddress = try reader.requiredInt(forKey: "max_connections_per_ip")
         server.exemptAddresses = trustedProxies
         try InvalidConfiguration.require(
@@ -83,5 +104,24 @@ public struct HTTPConfiguration: ConfigurationSection {
         try InvalidConfiguration.require(
             clientRateLimitBurst >= 1 && clientRateLimitPerSecond >= 0,
             "http.client_rate_limit_burst must be at least 1 and http.client_rate_limit_per_second at least 0")
+    }
+
+    /// `127.0.0.1:9464` or `[::1]:9464`: an IP address literal and a port 0-65535.
+    static func hostAndPort(_ text: String) -> (String, Int)? {
+        let host: Substring
+        let port: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else { return nil }
+            host = text[text.index(after: text.startIndex)..<close]
+            port = text[text.index(close, offsetBy: 2)...]
+        } else {
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 2 else { return nil }
+            (host, port) = (parts[0], parts[1])
+        }
+        guard IPAddress(String(host)) != nil, port.allSatisfy({ $0.isASCII && $0.isNumber }), let number = Int(port), (0...65535).contains(number) else {
+            return nil
+        }
+        return (String(host), number)
     }
 }

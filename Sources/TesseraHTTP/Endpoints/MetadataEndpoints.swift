@@ -18,12 +18,24 @@ extension Endpoints {
                 ? .json(["status": .string("ready")])
                 : .problem(.serviceUnavailable, title: "Service Unavailable", detail: "the store is unreachable or revocations are out of date")
         }
-        if let metricsText = settings.metricsText {
-            group.sync(.GET, "/metrics") { _, _ in
-                HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"], body: metricsText())
-            }
+        var routes = group.routes
+        // With a separate metrics listener, the main one has no /metrics at all.
+        if let metricsText = settings.metricsText, settings.http.metricsListener == nil {
+            var scrapers = authenticatedRoutes(.scope(settings.http.metricsScope))
+            scrapers.async(.GET, "/metrics") { _, _, _ in Self.metrics(metricsText) }
+            routes += scrapers.routes
         }
-        return group.routes
+        return routes
+    }
+
+    /// The routes of the `http.metrics_address` listener: `GET /metrics` for anyone who can
+    /// reach it.
+    public static func metricsListenerRoutes(_ metricsText: @escaping @Sendable () -> [UInt8]) -> [Route] {
+        [Route(.GET, "/metrics", .sync { _, _ in metrics(metricsText) })]
+    }
+
+    private static func metrics(_ text: @Sendable () -> [UInt8]) -> HTTPResponse {
+        HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"], body: text())
     }
 
     /// RFC 8414 §2; endpoints are the issuer URL plus their paths (§3: the issuer is the base).
