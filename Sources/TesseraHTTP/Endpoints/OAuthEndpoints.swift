@@ -39,15 +39,13 @@ extension Endpoints {
     /// Client authentication (RFC 6749 §2.3.1): HTTP Basic or `client_id`/`client_secret` in
     /// the body, never both; public clients send `client_id` alone.
     func authenticateClient(_ request: HTTPRequest, _ form: [String: String]) async throws -> OAuthClient {
-        if let header = request.headers.first(name: "authorization"), header.lowercased().hasPrefix("basic ") {
+        if let header = request.headers.first(name: "authorization"), BasicCredentials.isBasic(header) {
             guard form["client_secret"] == nil else { throw HTTPInputError(field: nil, detail: "use one client authentication method") }
-            // RFC 6749 §2.3.1: both parts are form-urlencoded before they are joined and encoded.
-            guard let decoded = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
-                let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":"),
-                let id = Self.formDecoded(text[..<colon]), let secret = Self.formDecoded(text[text.index(after: colon)...])
-            else { throw AuthError(.invalidClient, "malformed Basic credentials") }
-            if let bodyID = form["client_id"], bodyID != id { throw HTTPInputError(field: nil, detail: "client_id differs from the Basic credentials") }
-            return try await tokens.clients.authenticate(id: id, secret: secret)
+            guard let basic = BasicCredentials(header: header) else { throw AuthError(.invalidClient, "malformed Basic credentials") }
+            if let bodyID = form["client_id"], bodyID != basic.id {
+                throw HTTPInputError(field: nil, detail: "client_id differs from the Basic credentials")
+            }
+            return try await tokens.clients.authenticate(id: basic.id, secret: basic.secret)
         }
         guard let id = form["client_id"] else { throw AuthError(.invalidClient, "no client authentication") }
         return try await tokens.clients.authenticate(id: id, secret: form["client_secret"])
@@ -85,10 +83,6 @@ extension Endpoints {
         guard client.forwardsClientIP else { throw HTTPInputError(field: nil, detail: "end_user_ip needs a client registered with --forwards-client-ip") }
         guard let address = IPAddress(forwarded) else { throw HTTPInputError(field: nil, detail: "end_user_ip must be an IP address") }
         return address.description
-    }
-
-    private static func formDecoded(_ text: Substring) -> String? {
-        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
     }
 
     private func token(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {

@@ -108,7 +108,7 @@ struct ClientAdmission: Sendable {
     /// charging the client's bucket, and charges the address otherwise.
     static func carriesClientCredentials(_ request: HTTPRequest) -> Bool {
         guard request.path.hasPrefix("/oauth/") else { return false }
-        if let authorization = request.headers.first(name: "authorization"), authorization.lowercased().hasPrefix("basic ") { return true }
+        if let authorization = request.headers.first(name: "authorization"), BasicCredentials.isBasic(authorization) { return true }
         // A form parameter named exactly client_secret: at the start or after "&".
         let name = Array("client_secret=".utf8)
         return request.body.starts(with: name) || request.body.firstRange(of: [UInt8(ascii: "&")] + name) != nil

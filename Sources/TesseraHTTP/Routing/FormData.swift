@@ -25,7 +25,8 @@ public enum FormData {
         return result
     }
 
-    private static func decode(_ text: Substring) -> String? {
+    /// One form-urlencoded name or value; nil for invalid percent-encoding or UTF-8.
+    static func decode(_ text: Substring) -> String? {
         text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
     }
 }

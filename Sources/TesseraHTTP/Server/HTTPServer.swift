@@ -74,9 +74,7 @@ public final class HTTPServer: Service, Sendable {
     }
 
     private func bootstrap() -> ServerBootstrap {
-        let application = self.application
-        let configuration = self.configuration
-        return ServerBootstrap(group: group)
+        ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelInitializer { [quiesce] channel in
@@ -87,21 +85,27 @@ public final class HTTPServer: Service, Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { [self] channel in
-                channel.eventLoop.makeCompletedFuture {
-                    guard case let .admitted(activity) = connections.admit(channel) else {
-                        logger.warning("refusing a connection: connection limits reached")
-                        channel.close(promise: nil)
-                        return
-                    }
-                    let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(
-                        ConnectionTimeoutHandler(
-                            readTimeout: configuration.readTimeout, idleTimeout: configuration.idleTimeout, requestIDs: application.requestIDs,
-                            activity: activity))
-                    try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)
-                    try sync.addHandler(HTTPRequestHandler(application: application, configuration: configuration))
-                }
+                channel.eventLoop.makeCompletedFuture { try configureConnection(channel) }
             }
+    }
+
+    /// Sets up a newly accepted connection on its event loop: admission against the connection
+    /// limits (a refused one is closed), timeouts, HTTP/1.1 parsing with pipelining, and the
+    /// application. The listener calls it for every connection; a harness can call it on an
+    /// `EmbeddedChannel` to drive the whole request path from raw bytes.
+    public func configureConnection(_ channel: any Channel) throws {
+        guard case let .admitted(activity) = connections.admit(channel) else {
+            logger.warning("refusing a connection: connection limits reached")
+            channel.close(promise: nil)
+            return
+        }
+        let sync = channel.pipeline.syncOperations
+        try sync.addHandler(
+            ConnectionTimeoutHandler(
+                readTimeout: configuration.readTimeout, idleTimeout: configuration.idleTimeout, requestIDs: application.requestIDs,
+                activity: activity))
+        try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)
+        try sync.addHandler(HTTPRequestHandler(application: application, configuration: configuration))
     }
 
 }
