@@ -9,6 +9,7 @@ public struct CryptoError: Error, Hashable, CustomStringConvertible {
         case passwordTooLong = "password exceeds the configured byte limit"
         case invalidPasswordHash = "stored password hash is not a supported PHC string"
         case unsupportedParameters = "KDF parameters are outside the supported range"
+        case unsupportedKey = "the key is not of a supported type, size or shape"
     }
 
     private let code: Code
@@ -28,6 +29,13 @@ public struct CryptoError: Error, Hashable, CustomStringConvertible {
     public static let invalidPasswordHash = CryptoError(.invalidPasswordHash)
     /// KDF parameters that are malformed or would need unreasonable memory or time.
     public static let unsupportedParameters = CryptoError(.unsupportedParameters)
+
+    /// An asymmetric key of another type or size, malformed, or used with the wrong scheme.
+    public static let unsupportedKey = CryptoError(.unsupportedKey)
+
+    static func unsupportedKey(_ detail: String) -> CryptoError {
+        CryptoError(.unsupportedKey, detail: detail)
+    }
 
     static func invalidPasswordHash(_ detail: String) -> CryptoError {
         CryptoError(.invalidPasswordHash, detail: detail)
