@@ -41,14 +41,15 @@ struct CompactJWS {
         return header
     }
 
-    /// Checks the MAC over the exact received `header.payload` text in constant time.
+    /// Checks the signature over the exact received `header.payload` text (an HMAC in
+    /// constant time).
     func checkSignature(with key: JWTKey) throws {
-        guard let signatureLength = Base64URL.decodedLength(encodedSignature.count), signatureLength <= 64 else {
+        guard let signatureLength = Base64URL.decodedLength(encodedSignature.count), signatureLength <= key.maximumSignatureBytes else {
             throw JWTError.invalidSignature.with("wrong length")
         }
         let valid = try withUnsafeTemporaryAllocation(byteCount: signatureLength, alignment: 1) { signature in
             guard Base64URL.decode(encodedSignature, into: signature) else { throw JWTError.invalidEncoding.with("signature") }
-            return key.hmac.isValidAuthenticationCode(UnsafeRawBufferPointer(signature), for: signingInput)
+            return key.isValidSignature(UnsafeRawBufferPointer(signature), for: signingInput)
         }
         guard valid else { throw JWTError.invalidSignature }
     }

@@ -49,7 +49,7 @@ extension JWTKeyRing {
         let temporary = "\(path).tmp-\(getpid())"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw JWTError.keyFileUnavailable.with("\(temporary): \(String(cString: strerror(errno)))") }
-        var bytes = jwksBytes()
+        var bytes = try jwksBytes()
         defer { ConstantTime.wipe(&bytes) }
         let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
         let synced = fsync(descriptor) == 0

@@ -1,9 +1,10 @@
 /// The keys a service signs and verifies with: one active signing key and any number of older
 /// verify-only keys, each bound to one algorithm.
 ///
-/// Stored as a JWK Set (RFC 7517 §5) of `kty: "oct"` keys, each with `kid`, `alg`, `k` and
-/// Tessera's `created` member, plus a set-level `active_kid` member naming the signing key
-/// (RFC 7517 §5 lets a set carry members other parties ignore). A set with one key signs with it.
+/// Stored as a JWK Set (RFC 7517 §5) of `oct`, `EC`, `OKP` and `RSA` keys, each with `kid`,
+/// `alg` and Tessera's `created` member, plus a set-level `active_kid` member naming the signing
+/// key (RFC 7517 §5 lets a set carry members other parties ignore). A set with one key that can
+/// sign signs with it. Asymmetric keys without their private part only verify.
 public struct JWTKeyRing: Sendable {
     /// Every key, oldest first.
     public private(set) var keys: [JWTKey]
@@ -16,17 +17,18 @@ public struct JWTKeyRing: Sendable {
         for key in keys where !seen.insert(key.kid).inserted {
             throw JWTError.invalidKeySet.with("duplicate kid \(key.kid)")
         }
-        if let activeKid, !seen.contains(activeKid) {
-            throw JWTError.invalidKeySet.with("active_kid names no key")
+        if let activeKid {
+            guard let active = keys.first(where: { $0.kid == activeKid }) else { throw JWTError.invalidKeySet.with("active_kid names no key") }
+            guard active.canSign else { throw JWTError.invalidKeySet.with("active_kid \(activeKid) is a public key: it cannot sign") }
         }
         self.keys = keys
         self.activeKid = activeKid
     }
 
-    /// The key that signs new tokens: the active one, or the only one.
+    /// The key that signs new tokens: the active one, or the only one if it can sign.
     public var signingKey: JWTKey? {
         if let activeKid { return key(kid: activeKid) }
-        return keys.count == 1 ? keys[0] : nil
+        return keys.count == 1 && keys[0].canSign ? keys[0] : nil
     }
 
     /// The key with this kid.
@@ -36,14 +38,16 @@ public struct JWTKeyRing: Sendable {
     public mutating func add(_ key: JWTKey) throws {
         guard self.key(kid: key.kid) == nil else { throw JWTError.invalidKeySet.with("kid \(key.kid) already exists") }
         keys.append(key)
-        if keys.count == 1 { activeKid = key.kid }
+        if keys.count == 1 && key.canSign { activeKid = key.kid }
     }
 
-    /// Makes the newest key the signing key; older keys stay for verification. Returns its kid.
+    /// Makes the newest key that can sign the signing key; older keys stay for verification.
+    /// Returns its kid.
     @discardableResult
     public mutating func rotate() throws -> String {
-        guard let newest = keys.enumerated().max(by: { ($0.element.created, $0.offset) < ($1.element.created, $1.offset) })?.element
-        else { throw JWTError.noSigningKey.with("the key ring is empty") }
+        let signers = keys.enumerated().filter { $0.element.canSign }
+        guard let newest = signers.max(by: { ($0.element.created, $0.offset) < ($1.element.created, $1.offset) })?.element
+        else { throw JWTError.noSigningKey.with("the key ring has no key that can sign") }
         activeKid = newest.kid
         return newest.kid
     }

@@ -44,10 +44,18 @@ public struct JWTSigner: Sendable {
         json.reserveCapacity(256)
         claims.object.serialize(into: &json)
         Base64URL.append(json, to: &token)
-        try withUnsafeTemporaryAllocation(byteCount: key.hmac.macSize, alignment: 16) { mac in
-            try token.withUnsafeBytes { try key.hmac.authenticate($0, into: mac) }
+        switch key.material {
+        case let .secret(_, hmac):
+            // The hot path: the MAC goes through a stack buffer, no allocation.
+            try withUnsafeTemporaryAllocation(byteCount: hmac.macSize, alignment: 16) { mac in
+                try token.withUnsafeBytes { try hmac.authenticate($0, into: mac) }
+                token.append(UInt8(ascii: "."))
+                Base64URL.append(UnsafeRawBufferPointer(mac), to: &token)
+            }
+        case let .asymmetric(asymmetric, _):
+            let signature = try token.withUnsafeBytes { try asymmetric.sign($0, scheme: key.algorithm.signatureScheme!) }
             token.append(UInt8(ascii: "."))
-            Base64URL.append(UnsafeRawBufferPointer(mac), to: &token)
+            Base64URL.append(signature, to: &token)
         }
         return String(decoding: token, as: UTF8.self)
     }

@@ -1,10 +1,12 @@
-/// Verifies HMAC-signed compact JWTs (RFC 7515, 7519) against a key ring, following RFC 8725.
+/// Verifies signed compact JWTs (RFC 7515, 7519) against a key ring, following RFC 8725.
 ///
 /// The order of checks is fixed: size cap → three segments → strict base64url → header JSON object
 /// without duplicates → key chosen by `kid` (or the ring's only/active key) whose pinned algorithm
-/// the header's `alg` must equal (`none` never) → no `crit` → constant-time MAC check → claims
+/// the header's `alg` must equal (`none` never) → no `crit` → signature check (an HMAC in constant time) → claims
 /// JSON object → `exp`/`nbf`/`iat` are numbers and in range with leeway → `iss` → `aud` → `typ`.
-/// The header is never re-serialised: the MAC covers the exact text received.
+/// The header is never re-serialised: the signature covers the exact text received. Header
+/// members that point at keys (`jwk`, `jku`, `x5u`, `x5c`) are never followed: keys come only
+/// from the ring.
 public struct JWTVerifier: Sendable {
     /// The keys tokens may be signed with.
     public let keyRing: JWTKeyRing
@@ -25,11 +27,7 @@ public struct JWTVerifier: Sendable {
 
     /// Verifies a token given as its UTF-8 bytes.
     public func verify(_ token: UnsafeRawBufferPointer) throws -> VerifiedJWT {
-        let segments = try CompactJWS(token, maximumBytes: options.maximumTokenBytes)
-        let header = try segments.decodeHeader()
-        let key = try selectKey(for: header)
-        guard !header.contains("crit") else { throw JWTError.unsupportedCritical }
-        try segments.checkSignature(with: key)
+        let (segments, header, key) = try verifySignature(token)
         let claims = try segments.decodeClaims()
         try checkTimes(claims)
         try checkIssuer(claims)
@@ -37,6 +35,17 @@ public struct JWTVerifier: Sendable {
         try checkType(header)
         if let lifetime = options.maximumAccessTokenLifetime { try checkAccessTokenProfile(claims, maximumLifetime: lifetime) }
         return VerifiedJWT(headerIndex: header, claims: JWTClaims(indexed: claims), kid: key.kid)
+    }
+
+    /// The JWS steps, up to and including the signature: the segments, the header and the key
+    /// that signed them.
+    func verifySignature(_ token: UnsafeRawBufferPointer) throws -> (CompactJWS, IndexedJSONObject, JWTKey) {
+        let segments = try CompactJWS(token, maximumBytes: options.maximumTokenBytes)
+        let header = try segments.decodeHeader()
+        let key = try selectKey(for: header)
+        guard !header.contains("crit") else { throw JWTError.unsupportedCritical }
+        try segments.checkSignature(with: key)
+        return (segments, header, key)
     }
 
     /// The key named by `kid`, or the ring's only/active key, whose algorithm `alg` must equal.

@@ -17,11 +17,12 @@ struct KeysCommand: AsyncParsableCommand {
             abstract: "Add a random key; the first key is active, later ones verify-only until rotated. Prints the kid.")
 
         @OptionGroup var config: ConfigOptions
-        @Option(help: "HS256, HS384 or HS512.") var alg: String = "HS256"
+        @Option(help: "HS256, HS384 or HS512 (a shared secret); ES256, ES384, EdDSA, RS256 or PS256 (a key pair whose public half is published).")
+        var alg: String = "HS256"
         @Option(help: "Key id (default: date and random suffix).") var kid: String?
 
         func run() async throws {
-            guard let algorithm = JWTAlgorithm(rawValue: alg) else { throw CLIError.usage("--alg must be HS256, HS384 or HS512") }
+            guard let algorithm = JWTAlgorithm(rawValue: alg) else { throw CLIError.usage("--alg must be one of \(JWTAlgorithm.names)") }
             let configuration = try await config.load()
             var ring = try KeyFile.loadOrEmpty(configuration.keysFile)
             let now = Int(Date().timeIntervalSince1970)

@@ -32,7 +32,7 @@ struct AppHarness: Sendable {
         let base: [AbsoluteConfigKey: ConfigValue] = [
             "issuer": "https://auth.test",
             "store": .init(.string("sqlite:" + directory.appendingPathComponent("t.db").path), isSecret: false),
-            "keys.jwks": .init(.string(String(decoding: keyRing.jwksBytes(), as: UTF8.self)), isSecret: true),
+            "keys.jwks": .init(.string(String(decoding: try! keyRing.jwksBytes(), as: UTF8.self)), isSecret: true),
             "token.audience": .init(.stringArray(["api"]), isSecret: false),
             "password.scrypt_ln": 8,
             "password.allow_weak_cost": true,

@@ -4,9 +4,10 @@ import TesseraJWT
 /// A fixed instant for every test: 2026-01-01T00:00:00Z.
 let fixedNow: Double = 1_767_225_600
 
-/// Deterministic keys so failures reproduce.
+/// Deterministic HMAC keys so failures reproduce; a new key pair for an asymmetric algorithm.
 func makeKey(_ kid: String, _ algorithm: JWTAlgorithm = .hs256, fill: UInt8 = 0x42, created: Int = 1) throws -> JWTKey {
-    try JWTKey(kid: kid, algorithm: algorithm, secret: SecretBytes([UInt8](repeating: fill, count: algorithm.minimumKeyBytes)), created: created)
+    guard algorithm.isSymmetric else { return try JWTKey.generate(kid: kid, algorithm: algorithm, created: created) }
+    return try JWTKey(kid: kid, algorithm: algorithm, secret: SecretBytes([UInt8](repeating: fill, count: algorithm.minimumKeyBytes)), created: created)
 }
 
 /// A ring with one HS256 key `k1` and an HS512 key `k2`, `k1` active.

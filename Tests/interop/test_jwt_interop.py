@@ -3,6 +3,7 @@ import json
 import time
 
 import jwt
+import requests
 import pytest
 
 
@@ -85,3 +86,44 @@ def test_typ_check_can_be_changed_or_skipped(tessera):
     token = pyjwt_token(tessera, standard_claims(), headers={"typ": "JWT"})
     tessera.ok("token", "verify", token, "--typ", "JWT")
     tessera.ok("token", "verify", token, "--no-typ-check")
+
+
+@pytest.mark.parametrize("alg", ["ES256", "ES384", "EdDSA", "RS256", "PS256"])
+def test_asymmetric_tokens_verify_in_pyjwt_from_the_live_jwks(tessera, alg):
+    """PyJWT (with cryptography) fetches the published JWK Set with PyJWKClient and verifies a
+    token the server issued: no secret is shared. The JWK Set has the public key only."""
+    from server import Server
+    tessera.ok("keys", "generate", "--alg", alg, "--kid", f"k-{alg}")
+    assert tessera.run("user", "add", "alice", stdin="a long enough password\n", env={"TESSERA_PASSWORD_SCRYPT_LN": "8"}).returncode == 0
+    tessera.ok("client", "add", "web", "--public", "--scope", "read")
+    running = Server(tessera.binary, tessera.workdir, {**tessera.env, "TESSERA_PASSWORD_SCRYPT_LN": "8"})
+    try:
+        token = requests.post(running.url + "/oauth/token", data={"grant_type": "password", "client_id": "web", "username": "alice",
+                                                                 "password": "a long enough password"}, timeout=30).json()["access_token"]
+        published = requests.get(running.url + "/.well-known/jwks.json", timeout=10).json()
+        assert [k["kid"] for k in published["keys"]] == [f"k-{alg}"]
+        assert not {"d", "p", "q", "dp", "dq", "qi", "k"} & set(published["keys"][0])
+        signing_key = jwt.PyJWKClient(running.url + "/.well-known/jwks.json").get_signing_key_from_jwt(token)
+        claims = jwt.decode(token, signing_key.key, algorithms=[alg], audience="tessera", issuer="http://127.0.0.1:8080")
+        assert claims["client_id"] == "web" and jwt.get_unverified_header(token)["alg"] == alg
+    finally:
+        assert running.stop() == 0
+
+
+@pytest.mark.parametrize("alg", ["ES256", "EdDSA", "RS256", "PS256"])
+def test_pyjwt_asymmetric_token_verifies_with_the_public_key_imported(tessera, alg):
+    """A token PyJWT signs with its own private key verifies in Tessera once the public JWK is in
+    the ring; the same claims signed by another key do not."""
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+    private = {"ES256": lambda: ec.generate_private_key(ec.SECP256R1()), "EdDSA": ed25519.Ed25519PrivateKey.generate,
+               "RS256": lambda: rsa.generate_private_key(65537, 2048), "PS256": lambda: rsa.generate_private_key(65537, 2048)}[alg]()
+    jwk = json.loads(jwt.algorithms.get_default_algorithms()[alg].to_jwk(private.public_key()))
+    tessera.keys.parent.mkdir(parents=True, exist_ok=True)
+    tessera.keys.write_text(json.dumps({"keys": [{**jwk, "kid": "ext", "alg": alg, "use": "sig"}]}))
+    tessera.keys.chmod(0o600)
+    token = jwt.encode(standard_claims(), private, algorithm=alg, headers={"typ": "at+jwt", "kid": "ext"})
+    assert json.loads(tessera.ok("token", "verify", token))["claims"]["sub"] == "bob"
+    other = {"ES256": lambda: ec.generate_private_key(ec.SECP256R1()), "EdDSA": ed25519.Ed25519PrivateKey.generate,
+             "RS256": lambda: rsa.generate_private_key(65537, 2048), "PS256": lambda: rsa.generate_private_key(65537, 2048)}[alg]()
+    forged = jwt.encode(standard_claims(), other, algorithm=alg, headers={"typ": "at+jwt", "kid": "ext"})
+    assert tessera.run("token", "verify", forged).returncode == 1
