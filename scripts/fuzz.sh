@@ -7,6 +7,7 @@
 # .build-fuzz/crashes/TARGET/ and can be replayed with `.build-fuzz/debug/TARGET FILE`.
 # Prints executions and coverage per target.
 #   scripts/fuzz.sh [SECONDS] [TARGET...]     targets: FuzzJWT FuzzJSON FuzzForms FuzzRequestHead
+# TESSERA_FUZZ_SCRATCH names another scratch path (to fuzz two checkouts side by side).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # libFuzzer and AddressSanitizer report crashes themselves; Swift's backtracer would only
@@ -17,11 +18,11 @@ seconds=${1:-30}
 shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(FuzzJWT FuzzJSON FuzzForms FuzzRequestHead)
-scratch=.build-fuzz
+scratch=${TESSERA_FUZZ_SCRATCH:-.build-fuzz}
 build=(swift build --package-path Fuzz --scratch-path "$scratch" -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library)
 
 echo "== fuzz: building ${targets[*]} (libFuzzer + AddressSanitizer, $scratch)"
-"${build[@]}" 2>&1 | grep -E "error|warning: unre|Compiling Fuzz|Build complete" || true
+{ "${build[@]}" 2>&1 || true; } | { grep -E "error|Compiling Fuzz|Build complete" || true; }
 "${build[@]}" > /dev/null
 bin=$("${build[@]}" --show-bin-path)
 
@@ -30,13 +31,13 @@ for target in "${targets[@]}"; do
   corpus="$scratch/corpus/$target"
   crashes="$scratch/crashes/$target"
   mkdir -p "$corpus" "$crashes"
-  cp -n Fuzz/Seeds/"$target"/* "$corpus"/
+  cp -n Fuzz/Seeds/"$target"/* "$corpus"/ 2>/dev/null || true  # seeds already there stay
   log="$scratch/$target.log"
   if "$bin/$target" "$corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
       -print_final_stats=1 -artifact_prefix="$crashes/" > "$log" 2>&1; then
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
-    line=$(grep -E '^#[0-9]+' "$log" | tail -1)
+    line=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
     cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$line")
     ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$line")
     corp=$(sed -n 's/.* corp: \([0-9]*\).*/\1/p' <<<"$line")
@@ -44,7 +45,7 @@ for target in "${targets[@]}"; do
       "$target" "$runs" "$seconds" "$rate" "$cov" "$ft" "$corp"
   else
     echo "$target FAILED: the input is in $crashes/"
-    grep -E -A25 'ERROR|Fatal error|Precondition failed|deadly signal|timeout|out-of-memory' "$log" | head -60
+    { grep -E -A25 'ERROR|Fatal error|Precondition failed|deadly signal|timeout|out-of-memory' "$log" || tail -40 "$log"; } | head -60 || true
     failed=1
   fi
 done

@@ -136,7 +136,7 @@ public struct TesseraConfiguration: ConfigurationSection {
         try InvalidConfiguration.require(!issuer.isEmpty, "issuer must not be empty")
         // A scope anyone could be granted would open the metrics to every user.
         try InvalidConfiguration.require(
-            !http.metricsScope.contains(" ") && authorization.scopes.isRestricted(http.metricsScope),
+            (try? Scope.parse(http.metricsScope)) == [http.metricsScope] && authorization.scopes.isRestricted(http.metricsScope),
             "http.metrics_scope must be one restricted scope (tessera:… or a scope auth.scope_roles maps), not \(http.metricsScope)")
         try InvalidConfiguration.require((1...60).contains(revocationPollSeconds), "revocation.poll_seconds must be 1-60")
         // Polls land whole seconds apart and may take a moment: leave room for one missed poll.

@@ -17,9 +17,10 @@ struct PasswordCommand: AsyncParsableCommand {
         @OptionGroup var config: ConfigOptions
 
         func run() async throws {
-            let hasher = try await config.load().password.hasher
-            let password = try readPassword(hasher)
-            print(try asConfigurationError("cannot hash") { try hasher.hash(password) })
+            let configuration = try await config.load().password
+            warnIfWeakCost(configuration)
+            let password = try readPassword(configuration.hasher)
+            print(try asConfigurationError("cannot hash") { try configuration.hasher.hash(password) })
         }
     }
 
@@ -49,4 +50,11 @@ private func readPassword(_ hasher: PasswordHasher) throws -> String {
         throw CLIError.usage("password longer than password.max_bytes (\(hasher.maximumPasswordBytes) bytes)")
     }
     return password
+}
+
+/// Says on stderr that a hash about to be made may be weaker than the OWASP minimums, as
+/// `serve` logs at start.
+func warnIfWeakCost(_ password: PasswordConfiguration) {
+    guard password.allowsWeakCost else { return }
+    FileHandle.standardError.write(Data("tessera: warning: password.allow_weak_cost is set: this hash may be weaker than the OWASP minimums\n".utf8))
 }

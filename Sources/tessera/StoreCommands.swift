@@ -173,6 +173,7 @@ private func changeRoles(_ config: ConfigOptions, of name: String, _ change: Acc
 
 /// A new password from stdin; empty input is a usage error.
 private func readNewPassword(_ configuration: TesseraConfiguration) throws -> String {
+    warnIfWeakCost(configuration.password)
     let password = try Input.secret(prompt: "New password: ", limit: configuration.password.hasher.maximumPasswordBytes)
     guard !password.isEmpty else { throw CLIError.usage("empty password on stdin") }
     return password

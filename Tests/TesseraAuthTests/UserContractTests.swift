@@ -48,7 +48,15 @@ struct UserContractTests {
         ("1qaz2wsx3edc4rfv", .commonPassword),
         ("1QAZ2wsx3EDC4rfv", .commonPassword),
         ("ｑｗｅｒｔｙ１２３４５６７８９", .commonPassword),  // fullwidth forms fold under NFKC
+        // A listed password stretched past the length rule with digits and symbols.
+        ("!!Password2024!!", .commonPassword),
+        ("aaaaaaaaaaaaaaa", .repetitive),
+        ("passwordpassword", .repetitive),
+        ("abcabcabcabcabc", .repetitive),
+        ("123456789012345", .repetitive),
+        ("ZYXWVUTSRQPONML", .repetitive),
         ("Correct Horse Battery Staple", .matchesUsername),
+        ("  correct horse battery staple ", .matchesUsername),
     ]
 
     @Test("password policy: each rule refused by name when a user is created and when a password is set", arguments: StoreKind.available)
@@ -70,8 +78,9 @@ struct UserContractTests {
             }
             #expect(renamed?.rule == PasswordPolicy.Rule.matchesUsername.rawValue)
             // What passes: 15 code points, long passphrases up to the byte limit, any characters.
-            _ = try await h.accounts.createUser(username: "b", password: String(repeating: "e\u{301}", count: 8))
-            _ = try await h.accounts.createUser(username: "c", password: String(repeating: "pass phrase ", count: 85))
+            // Eight characters, sixteen code points.
+            _ = try await h.accounts.createUser(username: "b", password: "e\u{301}a\u{301}i\u{301}o\u{301}u\u{301}y\u{301}n\u{303}c\u{327}")
+            _ = try await h.accounts.createUser(username: "c", password: (0..<100).map { "word\($0)" }.joined(separator: " "))
             _ = try await h.accounts.createUser(username: "d", password: "🔑 ünïcödé and spaces")
         }
     }

@@ -207,7 +207,9 @@ struct ConfigurationTests {
     @Test("password.min_length is 8-128 and no more than password.max_bytes", arguments: [7, 129])
     func minimumLengthRange(_ length: Int) {
         #expect(throws: InvalidConfiguration.self) { try TesseraConfiguration(values: ["password.min_length": .init(.int(length), isSecret: false)]) }
-        #expect(throws: InvalidConfiguration.self) { try TesseraConfiguration(values: ["password.min_length": 20, "password.max_bytes": 16]) }
+        #expect(throws: InvalidConfiguration.self) { try TesseraConfiguration(values: ["password.min_length": 100, "password.max_bytes": 64]) }
+        // NIST SP 800-63B-4: at least 64 characters must be allowed.
+        #expect(throws: InvalidConfiguration.self) { try TesseraConfiguration(values: ["password.max_bytes": 63]) }
     }
 
     @Test(
@@ -215,7 +217,9 @@ struct ConfigurationTests {
         arguments: [
             ("http.metrics_address", "127.0.0.1"), ("http.metrics_address", "localhost:9464"), ("http.metrics_address", "::1:9464"),
             ("http.metrics_address", "[::1]"), ("http.metrics_address", "127.0.0.1:65536"), ("http.metrics_address", "[::1]:x"),
-            ("http.metrics_address", "127.0.0.1:+80"), ("http.metrics_scope", "read"), ("http.metrics_scope", "tessera:a tessera:b"),
+            ("http.metrics_address", "127.0.0.1:+80"), ("http.metrics_address", "0.0.0.0:9464"), ("http.metrics_address", "[::]:9464"),
+            ("http.metrics_address", "[::ffff:0.0.0.0]:9464"), ("http.metrics_address", "127.0.0.1:0"),
+            ("http.metrics_scope", "read"), ("http.metrics_scope", "tessera:a tessera:b"), ("http.metrics_scope", "tessera:\tmetrics"),
             ("http.metrics_scope", ""),
         ])
     func metricsExposureRefusals(_ key: String, _ value: String) {

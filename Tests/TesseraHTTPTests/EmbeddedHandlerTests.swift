@@ -34,6 +34,30 @@ struct EmbeddedHandlerTests {
     }
 }
 
+extension EmbeddedHandlerTests {
+    @Test("HTTP/1.0 is answered in HTTP/1.1 with Connection: close; a request line of HTTP/2.0 or 0.9 gets 505 (RFC 9110 §6.2)")
+    func versions() async throws {
+        let harness = try await AppHarness.make()
+        defer { Task { await harness.close() } }
+        for (version, status, close) in [
+            (HTTPVersion.http1_0, HTTPResponseStatus.ok, true), (HTTPVersion(major: 2, minor: 0), .httpVersionNotSupported, true),
+            (HTTPVersion(major: 0, minor: 9), .httpVersionNotSupported, true), (.http1_1, .ok, false),
+        ] {
+            let channel = EmbeddedChannel()
+            try channel.pipeline.syncOperations.addHandler(HTTPRequestHandler(application: harness.app, configuration: HTTPServerConfiguration()))
+            try channel.writeInbound(HTTPServerRequestPart.head(HTTPRequestHead(version: version, method: .GET, uri: "/healthz")))
+            try channel.writeInbound(HTTPServerRequestPart.end(nil))
+            guard case let .head(head) = try #require(try channel.readOutbound(as: HTTPServerResponsePart.self)) else {
+                Issue.record("expected a response head")
+                return
+            }
+            #expect(head.version == .http1_1 && head.status == status, "\(version)")
+            #expect((head.headers["Connection"] == ["close"]) == close, "\(version)")
+            _ = try? channel.finish()
+        }
+    }
+}
+
 /// Records the events `HTTPRequestHandler` sends toward `ConnectionTimeoutHandler`.
 private final class TimerEvents: ChannelOutboundHandler {
     typealias OutboundIn = Any

@@ -14,6 +14,7 @@ struct PasswordPolicyEndpointTests {
         ("fourteen chars", .minimumLength),
         (String(repeating: "x", count: 1025), .maximumLength),
         ("QWERTY123456789", .commonPassword),
+        ("1234567890123456", .repetitive),
         ("Mallory The Great", .matchesUsername),
     ]
 

@@ -29,16 +29,24 @@ public func fuzzJWT(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
     let verified: VerifiedJWT?
     if input[0] & 1 == 0 {
         verified = try? verifier.verify(rest)
-        // The String entry point must agree with the bytes one on the same (valid UTF-8) text.
-        let text = String(decoding: rest, as: UTF8.self)
-        if text.utf8.elementsEqual(rest) { precondition((try? verifier.verify(text))?.claims == verified?.claims) }
+        // Forgery: a token that verifies must carry the MAC of its own signing input.
+        if verified != nil {
+            let token = Array(rest)
+            let dot = token.lastIndex(of: UInt8(ascii: "."))!
+            let expected = try! mac.authenticationCode(for: Array(token[..<dot]))
+            precondition(Base64URL.decode(String(decoding: token[(dot + 1)...], as: UTF8.self)) == expected, "a token verified without the key's MAC")
+        }
     } else {
         let signingInput = header + "." + Base64URL.encode(rest)
         let signature = try! mac.authenticationCode(for: Array(signingInput.utf8))
         verified = try? verifier.verify(signingInput + "." + Base64URL.encode(signature))
     }
     if let claims = verified?.claims {
-        precondition(claims.issuer == "https://auth.test" && claims.expiration != nil && claims.subject != nil && claims.clientID != nil)
+        // The profile: Tessera's issuer and audience, unexpired (with the minute of leeway), a subject and client.
+        let audience = claims["aud"]
+        let audiences: [JSONValue] = if case let .array(values)? = audience { values } else { audience.map { [$0] } ?? [] }
+        precondition(claims.issuer == "https://auth.test" && audiences.contains(.string("api")), "issuer or audience not checked")
+        precondition((claims.expiration ?? 0) > 1_767_225_600 - 60 && claims.subject != nil && claims.clientID != nil, "profile not checked")
     }
     return 0
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import NIOEmbedded
@@ -49,7 +50,30 @@ let servers = ClientAddressMiddleware.Header.allCases.map { header in
     return HTTPServer(application: application, configuration: configuration, logger: Logger(label: "fuzz"), group: EmbeddedEventLoop())
 }
 
-/// Whatever the bytes, the connection answers in HTTP/1.x or closes; never a 500.
+/// The status lines of the responses in `output`, read one response at a time (status line,
+/// headers, `Content-Length` bytes of body), so that text inside a body is never taken for one.
+func statusLines(_ output: [UInt8]) -> [String] {
+    var lines: [String] = []
+    var rest = output[...]
+    let separator: [UInt8] = Array("\r\n\r\n".utf8)
+    while !rest.isEmpty {
+        guard let end = rest.firstRange(of: separator) else { preconditionFailure("a response head without its end") }
+        let head = String(decoding: rest[..<end.lowerBound], as: UTF8.self).components(separatedBy: "\r\n")
+        lines.append(head[0])
+        let length = head.dropFirst().compactMap { line -> Int? in
+            let parts = line.split(separator: ":", maxSplits: 1)
+            return parts.count == 2 && parts[0].lowercased() == "content-length" ? Int(parts[1].trimmingCharacters(in: .whitespaces)) : nil
+        }.first
+        guard let length, rest.distance(from: end.upperBound, to: rest.endIndex) >= length else {
+            preconditionFailure("a body shorter than its Content-Length")
+        }
+        rest = rest[rest.index(end.upperBound, offsetBy: length)...]
+    }
+    return lines
+}
+
+/// Whatever the bytes, the connection answers well-formed HTTP/1.1 responses (each with its
+/// Content-Length) or closes; never a 500.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzRequestHead(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
     guard let start, count > 0 else { return 0 }
@@ -63,8 +87,9 @@ public func fuzzRequestHead(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
     var output: [UInt8] = []
     while let part = try? channel.readOutbound(as: ByteBuffer.self) { output += part.readableBytesView }
     _ = try? channel.finish()
-    let text = String(decoding: output, as: UTF8.self)
-    precondition(output.isEmpty || text.hasPrefix("HTTP/1.1 ") || text.hasPrefix("HTTP/1.0 "), "not an HTTP answer: \(text)")
-    precondition(!text.contains(" 500 Internal"), "a 500 from the request path: \(text)")
+    for line in statusLines(output) {
+        precondition(line.hasPrefix("HTTP/1.1 "), "not an HTTP/1.1 status line: \(line)")
+        precondition(!line.hasPrefix("HTTP/1.1 500"), "a 500 from the request path")
+    }
     return 0
 }

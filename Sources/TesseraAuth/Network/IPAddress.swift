@@ -26,6 +26,10 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
 
     public var isIPv4: Bool { bytes.starts(with: Self.mappedPrefix) }
 
+    /// `0.0.0.0` or `::` (in any spelling, the IPv4-mapped one included): "every interface"
+    /// when bound.
+    public var isUnspecified: Bool { bytes.allSatisfy { $0 == 0 } || bytes == Self.mappedPrefix + [0, 0, 0, 0] }
+
     public var description: String {
         if isIPv4 { return bytes[12...].map(String.init).joined(separator: ".") }
         var v6 = in6_addr()

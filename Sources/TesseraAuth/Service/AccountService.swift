@@ -129,7 +129,10 @@ public struct AccountService: Sendable {
                 events += user.roles.subtracting(roles).sorted().map { (.roleRevoked, "role \($0)") }
                 user.roles = roles
             }
-            if let newHash {
+            if let newHash, let password = changes.password {
+                // Again against the username as it is now: a rename may have committed since the
+                // check before hashing.
+                try passwords.check(password, username: user.username)
                 user.passwordHash = newHash
                 user.passwordChangedAt = now
             }

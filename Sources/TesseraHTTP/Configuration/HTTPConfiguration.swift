@@ -82,8 +82,11 @@ public struct HTTPConfiguration: ConfigurationSection {
         metricsScope = try reader.requiredString(forKey: "metrics_scope")
         let metricsAddress = try reader.requiredString(forKey: "metrics_address")
         if !metricsAddress.isEmpty {
-            guard let (host, port) = Self.hostAndPort(metricsAddress) else {
-                throw InvalidConfiguration("http.metrics_address must be HOST:PORT with an IP address ([::1]:9464 for IPv6), not \(metricsAddress)")
+            // Unauthenticated metrics belong on one private interface: never every interface,
+            // never a port chosen at random.
+            guard let (host, port) = Self.hostAndPort(metricsAddress), !(IPAddress(host)?.isUnspecified ?? true), port != 0 else {
+                throw InvalidConfiguration(
+                    "http.metrics_address must be IP:PORT of one interface with a fixed port (127.0.0.1:9464, [::1]:9464), not \(metricsAddress)")
             }
             var listener = HTTPServerConfiguration()
             listener.hosts = [host]

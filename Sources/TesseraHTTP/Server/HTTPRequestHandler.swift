@@ -32,16 +32,19 @@ final class HTTPRequestHandler: ChannelInboundHandler {
         switch (unwrapInboundIn(data), state) {
         case let (.head(head), .idle):
             let headerBytes = head.uri.utf8.count + head.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 }
-            if headerBytes > configuration.maximumHeaderBytes {
-                reject(context, .requestHeaderFieldsTooLarge, version: head.version)
+            if head.version.major != 1 {
+                // The parser also takes HTTP/0.9 and 2.0 request lines; only HTTP/1.x is spoken here.
+                reject(context, .httpVersionNotSupported)
+            } else if headerBytes > configuration.maximumHeaderBytes {
+                reject(context, .requestHeaderFieldsTooLarge)
             } else if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > configuration.maximumBodyBytes {
-                reject(context, .payloadTooLarge, version: head.version)
+                reject(context, .payloadTooLarge)
             } else {
                 state = .reading(head, [])
             }
         case (.body(var chunk), .reading(let head, var body)):
             guard body.count + chunk.readableBytes <= configuration.maximumBodyBytes else {
-                reject(context, .payloadTooLarge, version: head.version)
+                reject(context, .payloadTooLarge)
                 return
             }
             body += chunk.readBytes(length: chunk.readableBytes) ?? []
@@ -63,25 +66,25 @@ final class HTTPRequestHandler: ChannelInboundHandler {
         closeAfterResponse = closeAfterResponse || !head.isKeepAlive
         switch application.dispatch(request, context: &requestContext) {
         case let .ready(response):
-            write(context, request: request, response: response, version: head.version)
+            write(context, request: request, response: response)
         case let .pending(work):
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             context.eventLoop.makeFutureWithTask { await work() }.whenSuccess { response in
                 let (handler, context) = loopBound.value
-                handler.write(context, request: request, response: response, version: head.version)
+                handler.write(context, request: request, response: response)
             }
         }
     }
 
-    private func write(_ context: ChannelHandlerContext, request: HTTPRequest, response: HTTPResponse, version: HTTPVersion) {
+    private func write(_ context: ChannelHandlerContext, request: HTTPRequest, response: HTTPResponse) {
         var response = application.finish(request, response)
         if closeAfterResponse { response.headers.replaceOrAdd(name: "Connection", value: "close") }
-        send(context, response, version: version)
+        send(context, response)
         state = .idle
         context.triggerUserOutboundEvent(ConnectionTimeoutHandler.ResponseComplete(), promise: nil)
     }
 
-    private func reject(_ context: ChannelHandlerContext, _ status: HTTPResponseStatus, version: HTTPVersion) {
+    private func reject(_ context: ChannelHandlerContext, _ status: HTTPResponseStatus) {
         state = .discarding
         closeAfterResponse = true
         var response = HTTPResponse.problem(status, title: status.reasonPhrase)
@@ -89,11 +92,14 @@ final class HTTPRequestHandler: ChannelInboundHandler {
         response.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         response.headers.replaceOrAdd(name: "X-Request-Id", value: application.requestIDs.next())
         response.headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
-        send(context, response, version: version)
+        send(context, response)
     }
 
-    private func send(_ context: ChannelHandlerContext, _ response: HTTPResponse, version: HTTPVersion) {
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: response.status, headers: response.headers))), promise: nil)
+    /// Every answer is HTTP/1.1, whatever 1.x the request used (RFC 9110 §6.2: the highest
+    /// version the server conforms to within the request's major version); a 1.0 client without
+    /// keep-alive still gets `Connection: close`.
+    private func send(_ context: ChannelHandlerContext, _ response: HTTPResponse) {
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: response.status, headers: response.headers))), promise: nil)
         if !response.body.isEmpty {
             context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))), promise: nil)
         }
@@ -119,6 +125,6 @@ final class HTTPRequestHandler: ChannelInboundHandler {
             context.close(promise: nil)
             return
         }
-        reject(context, parseError == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest, version: .http1_1)
+        reject(context, parseError == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest)
     }
 }
