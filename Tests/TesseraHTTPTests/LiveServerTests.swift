@@ -71,13 +71,15 @@ struct RawClient {
         return Self.split(data)
     }
 
-    /// Whether the server closed the connection (reads EOF).
+    /// Whether the server closed the connection (reads EOF, or a reset).
     func isClosedByPeer() -> Bool {
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
             let n = recv(fd, &buffer, buffer.count, 0)
             if n == 0 { return true }
-            if n < 0 { return false }
+            // A reset is the peer closing too: bytes the client sent after the server closed
+            // (a slowloris still trickling) turn the close into a reset.
+            if n < 0 { return errno == ECONNRESET }
         }
     }
 
