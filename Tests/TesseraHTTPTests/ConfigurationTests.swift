@@ -207,9 +207,9 @@ struct ConfigurationTests {
     @Test("password.min_length is 8-128 and no more than password.max_bytes", arguments: [7, 129])
     func minimumLengthRange(_ length: Int) {
         #expect(throws: InvalidConfiguration.self) { try TesseraConfiguration(values: ["password.min_length": .init(.int(length), isSecret: false)]) }
-        #expect(throws: InvalidConfiguration.self) { try TesseraConfiguration(values: ["password.min_length": 100, "password.max_bytes": 64]) }
-        // NIST SP 800-63B-4: at least 64 characters must be allowed.
-        #expect(throws: InvalidConfiguration.self) { try TesseraConfiguration(values: ["password.max_bytes": 63]) }
+        #expect(throws: InvalidConfiguration.self) { try TesseraConfiguration(values: ["password.min_length": 100, "password.max_bytes": 256]) }
+        // NIST SP 800-63B-4: at least 64 characters must be allowed (256 bytes / 4).
+        #expect(throws: InvalidConfiguration.self) { try TesseraConfiguration(values: ["password.max_bytes": 255]) }
     }
 
     @Test(

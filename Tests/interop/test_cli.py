@@ -52,7 +52,7 @@ def test_usage_and_configuration_errors_exit_2(tessera):
         ["token", "verify"],
         ["token", "verify", "x", "--typ", "JWT", "--no-typ-check"],
         ["token", "verify", "x", "--leeway", "100000"],
-        ["keys", "generate", "--alg", "RS256"],
+        ["keys", "generate", "--alg", "ES512"],
         ["token", "mint", "--sub", "a", "--config", "missing.json"],
         ["no-such-command"],
     ]

@@ -63,7 +63,7 @@ def test_every_key_reaches_serve_or_the_cli(tessera):
         "password.scrypt_ln": "4",
         "password.scrypt_r": "4",
         "password.scrypt_p": "2",
-        "password.max_bytes": "64",
+        "password.max_bytes": "256",
         "password.min_length": str(len(PASSWORD)),
         "password.allow_weak_cost": "true",
         "auth.scope_roles": "tessera:admin=root,billing:write=billing",
@@ -103,7 +103,7 @@ def test_every_key_reaches_serve_or_the_cli(tessera):
     # password.*: the CLI hashes with the configured scheme and cost, and refuses long passwords.
     assert tessera.run("password", "hash", stdin=PASSWORD + "\n", env=env).stdout.startswith("$pbkdf2-sha256$1000$")
     assert tessera.run("password", "hash", stdin=PASSWORD + "\n", env=scrypt_env).stdout.startswith("$scrypt$ln=4,r=4,p=2$")
-    assert tessera.run("user", "add", "toolong", stdin="x" * 65 + "\n", env=env).returncode == 2
+    assert tessera.run("user", "add", "toolong", stdin="x" * 257 + "\n", env=env).returncode == 2
     short = tessera.run("user", "add", "short", stdin=PASSWORD[1:] + "\n", env=env)
     assert short.returncode == 2 and "(rule min_length)" in short.stderr, short.stderr
     # password.allow_weak_cost: without it, 1,000 PBKDF2 rounds are refused (and serve warns below).

@@ -23,9 +23,9 @@ public struct PasswordConfiguration: ConfigurationSection {
 
     /// The hasher: `password.scheme` (`scrypt` or `pbkdf2-sha256`), `password.scrypt_ln` (log2 N,
     /// 1-22), `password.scrypt_r` (1-32), `password.scrypt_p` (1-16), `password.pbkdf2_rounds`
-    /// (1-10,000,000) and `password.max_bytes` (64-65536, longer passwords are refused unhashed).
+    /// (1-10,000,000) and `password.max_bytes` (256-65536: longer passwords are refused unhashed, new ones may have a quarter as many characters).
     public var hasher: PasswordHasher
-    /// `password.min_length` (8-128 characters, at most `max_bytes`): the shortest new password.
+    /// `password.min_length` (8-128 characters, at most `max_bytes` / 4): the shortest new password.
     public var minimumLength: Int
     /// `password.allow_weak_cost`: costs below the OWASP minimums are accepted (for tests only;
     /// `tessera serve` logs a warning when it is set).
@@ -49,12 +49,13 @@ public struct PasswordConfiguration: ConfigurationSection {
             (1...22).contains(scrypt.logN) && (1...32).contains(scrypt.r) && (1...16).contains(scrypt.p),
             "password.scrypt_ln must be 1-22, scrypt_r 1-32, scrypt_p 1-16")
         try InvalidConfiguration.require((1...10_000_000).contains(hasher.pbkdf2Rounds), "password.pbkdf2_rounds must be 1-10000000")
-        // NIST SP 800-63B-4 asks verifiers to permit at least 64 characters.
-        try InvalidConfiguration.require((64...65536).contains(hasher.maximumPasswordBytes), "password.max_bytes must be 64-65536")
+        // New passwords may have max_bytes / 4 characters; NIST SP 800-63B-4 asks verifiers to
+        // permit at least 64.
+        try InvalidConfiguration.require((256...65536).contains(hasher.maximumPasswordBytes), "password.max_bytes must be 256-65536")
         minimumLength = try reader.requiredInt(forKey: "min_length")
         try InvalidConfiguration.require(
-            (8...128).contains(minimumLength) && minimumLength <= hasher.maximumPasswordBytes,
-            "password.min_length must be 8-128 and at most password.max_bytes")
+            (8...128).contains(minimumLength) && minimumLength <= hasher.maximumPasswordBytes / 4,
+            "password.min_length must be 8-128 and at most password.max_bytes / 4")
         allowsWeakCost = try reader.requiredBool(forKey: "allow_weak_cost")
         let minimum = Self.minimumScrypt
         try InvalidConfiguration.require(

@@ -18,8 +18,10 @@ public struct PasswordPolicy: Sendable {
 
     /// Shortest password, in characters (`password.min_length`).
     public let minimumLength: Int
-    /// Longest password, in UTF-8 bytes (`password.max_bytes`).
+    /// The hashing budget, in UTF-8 bytes (`password.max_bytes`).
     public let maximumBytes: Int
+    /// Longest new password, in characters (code points): a quarter of `maximumBytes`.
+    public var maximumLength: Int { maximumBytes / 4 }
 
     public init(minimumLength: Int, maximumBytes: Int) {
         self.minimumLength = minimumLength
@@ -32,8 +34,10 @@ public struct PasswordPolicy: Sendable {
         guard password.unicodeScalars.count >= minimumLength else {
             throw Self.broken(.minimumLength, "password is shorter than \(minimumLength) characters")
         }
-        guard password.utf8.count <= maximumBytes else {
-            throw Self.broken(.maximumLength, "password is longer than \(maximumBytes) bytes")
+        // A quarter of the hashing budget in characters: any such password fits the budget in
+        // UTF-8 (4 bytes at most per character), so the limit is one a client can count.
+        guard password.unicodeScalars.count <= maximumLength else {
+            throw Self.broken(.maximumLength, "password is longer than \(maximumLength) characters")
         }
         // Compared as usernames are: `PASSWORD` and `ｐａｓｓｗｏｒｄ` are both `password`.
         let folded = password.trimmingCharacters(in: .whitespacesAndNewlines).foldedForComparison
