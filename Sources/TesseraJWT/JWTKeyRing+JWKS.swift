@@ -11,24 +11,43 @@ extension JWTKeyRing {
             throw JWTError.invalidKeySet.with("not a JSON object with a \"keys\" array")
         }
         var keys: [JWTKey] = []
+        var states: [String: KeyState] = [:]
         for entry in entries {
             guard let jwk = entry.objectValue else { throw JWTError.invalidKeySet.with("a key is not an object") }
-            keys.append(try JWTKey(jwk: jwk))
+            let key = try JWTKey(jwk: jwk)
+            keys.append(key)
+            if let value = jwk["state"] {
+                guard let state = value.stringValue.flatMap(KeyState.init) else {
+                    throw JWTError.invalidKeySet.with("kid \(key.kid): state must be next, active or previous")
+                }
+                states[key.kid] = state
+            }
         }
         var activeKid: String? = nil
         if let active = set["active_kid"] {
             guard let kid = active.stringValue else { throw JWTError.invalidKeySet.with("active_kid is not a string") }
             activeKid = kid
         }
-        try self.init(keys: keys, activeKid: activeKid)
+        if !states.isEmpty {
+            let active = states.filter { $0.value == .active }.map(\.key)
+            guard active.count <= 1, activeKid == nil || active == [activeKid!] else {
+                throw JWTError.invalidKeySet.with("one key at most is active, and active_kid (if any) names it")
+            }
+            activeKid = active.first
+        }
+        try self.init(keys: keys, activeKid: activeKid, next: Set(states.filter { $0.value == .next }.keys))
     }
 
     /// The ring as JWK Set JSON text, secrets and private keys included: write it only to a
     /// private file.
     public func jwksBytes() throws -> [UInt8] {
         var set = JSONObject()
-        if let activeKid { set["active_kid"] = .string(activeKid) }
-        set["keys"] = .array(try keys.map { .object(try $0.privateJWK()) })
+        set["keys"] = .array(
+            try keys.map { key in
+                var jwk = try key.privateJWK()
+                jwk["state"] = .string(state(of: key.kid).rawValue)
+                return .object(jwk)
+            })
         var output: [UInt8] = []
         set.serialize(into: &output)
         output.append(0x0A)

@@ -13,6 +13,7 @@ public struct TesseraConfiguration: ConfigurationSection {
     public static let defaults: [String: ConfigValue] = [
         "issuer": "http://127.0.0.1:8080",
         "keys.file": "data/keys.json",
+        "keys.publish_ahead_seconds": 600,
         "keys.jwks": .init(.string(""), isSecret: true),
         "store": "sqlite:data/tessera.db",
         "database.password": .init(.string(""), isSecret: true),
@@ -45,6 +46,9 @@ public struct TesseraConfiguration: ConfigurationSection {
     public var issuer: String
     /// `keys.file`: the JWK Set file (mode 0600).
     public var keysFile: String
+    /// `keys.publish_ahead_seconds`: how long an asymmetric `next` key is published before
+    /// `tessera keys rotate` lets it sign (default 600: the JWKS max-age, 300, plus margin).
+    public var keysPublishAhead: Int
     /// `keys.jwks` (secret, environment only in practice): a JWK Set given inline; it takes
     /// precedence over `keysFile`.
     public var inlineJWKS: String?
@@ -99,6 +103,8 @@ public struct TesseraConfiguration: ConfigurationSection {
     public init(reader: ConfigReader) throws {
         issuer = try reader.requiredString(forKey: "issuer")
         keysFile = try reader.requiredString(forKey: "keys.file")
+        keysPublishAhead = try reader.requiredInt(forKey: "keys.publish_ahead_seconds")
+        try InvalidConfiguration.require((0...2_592_000).contains(keysPublishAhead), "keys.publish_ahead_seconds must be 0-2592000")
         let jwks = try reader.requiredString(forKey: "keys.jwks", isSecret: true)
         inlineJWKS = jwks.isEmpty ? nil : jwks
         store = try reader.requiredString(forKey: "store")

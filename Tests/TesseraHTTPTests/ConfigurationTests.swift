@@ -119,6 +119,7 @@ struct ConfigurationTests {
     static let nonDefaults: [(String, ConfigValue, @Sendable (TesseraConfiguration) -> Bool)] = [
         ("issuer", "https://id.example", { $0.issuer == "https://id.example" }),
         ("keys.file", "other/keys.json", { $0.keysFile == "other/keys.json" }),
+        ("keys.publish_ahead_seconds", 60, { $0.keysPublishAhead == 60 }),
         ("token.audience", .init(.stringArray(["a", "b"]), isSecret: false), { $0.token.audiences == ["a", "b"] }),
         ("token.type", "example+jwt", { $0.token.type == "example+jwt" }),
         ("token.ttl_seconds", 60, { $0.token.ttlSeconds == 60 }),

@@ -17,13 +17,14 @@ struct KeyRingTests {
         #expect(throws: Never.self) { try JWTVerifier(keyRing: reloaded, options: accessOptions()).verify(token) }
     }
 
-    @Test("rotate makes the newest key active and keeps the others verifying")
+    @Test("rotate promotes the next key and keeps the others verifying")
     func rotate() throws {
         var ring = try makeRing()
         let old = try JWTSigner(keyRing: ring).sign(accessClaims())
         try ring.add(makeKey("new", fill: 9, created: 100))
-        #expect(ring.signingKey?.kid == "k1", "a new key is verify-only until rotation")
-        #expect(try ring.rotate() == "new")
+        #expect(ring.signingKey?.kid == "k1" && ring.state(of: "new") == .next, "a new key is next until rotation")
+        #expect(try ring.rotate(now: 100, publishAhead: 600).kid == "new", "an HMAC key is never published: no wait")
+        #expect(ring.state(of: "k1") == .previous && ring.state(of: "new") == .active)
         let fresh = try JWTSigner(keyRing: ring).sign(accessClaims())
         let verifier = JWTVerifier(keyRing: ring, options: accessOptions())
         #expect(try verifier.verify(old).kid == "k1")
@@ -68,5 +69,49 @@ struct KeyRingTests {
     @Test("the public JWK Set never carries a symmetric secret")
     func publicSet() throws {
         #expect(try makeRing().publicJWKS.serialized == #"{"keys":[]}"#)
+    }
+
+    @Test("publish-ahead: an asymmetric next key signs only after keys.publish_ahead_seconds; --force says how early")
+    func publishAhead() throws {
+        var ring = try JWTKeyRing(keys: [makeKey("old", .es256, created: 1)])
+        try ring.add(makeKey("new", .es256, created: 1_000))
+        #expect(ring.state(of: "new") == .next)
+        #expect(ring.publicJWKS.serialized.contains(#""kid":"new""#), "a next key is published at once")
+        var early = ring
+        #expect(throws: JWTError.invalidKeySet) { try early.rotate(now: 1_599, publishAhead: 600) }
+        #expect(early.signingKey?.kid == "old", "a refused rotation changes nothing")
+        #expect(try early.rotate(now: 1_599, publishAhead: 600, force: true) == ("new", 1))
+        #expect(try ring.rotate(now: 1_600, publishAhead: 600) == ("new", nil))
+        #expect(throws: JWTError.noSigningKey, "nothing left to promote") { try ring.rotate(now: 9_999, publishAhead: 600) }
+    }
+
+    @Test("a next key verifies: an instance that has not reloaded yet accepts what the others sign with it")
+    func nextKeyVerifies() throws {
+        var ahead = try makeRing()
+        try ahead.add(makeKey("new", fill: 9, created: 100))
+        var rotated = ahead
+        try rotated.rotate(now: 100, publishAhead: 0)
+        let token = try JWTSigner(keyRing: rotated).sign(accessClaims())
+        #expect(try JWTVerifier(keyRing: ahead, options: accessOptions()).verify(token).kid == "new")
+    }
+
+    @Test("states survive the key file; a file from before states (active_kid) reads as active and previous")
+    func statesInTheFile() throws {
+        var ring = try makeRing()
+        try ring.add(makeKey("n", fill: 7, created: 5))
+        let reloaded = try JWTKeyRing(jwks: try ring.jwksBytes())
+        #expect(reloaded.keys.map { reloaded.state(of: $0.kid) } == [.active, .previous, .next])
+        let legacy =
+            #"{"active_kid":"b","keys":[{"kty":"oct","kid":"a","alg":"HS256","k":"QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI"},{"kty":"oct","kid":"b","alg":"HS256","k":"QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI"}]}"#
+        let old = try JWTKeyRing(jwks: Array(legacy.utf8))
+        #expect(old.state(of: "b") == .active && old.state(of: "a") == .previous)
+        let k = #""alg":"HS256","k":"QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI""#
+        for broken in [
+            #"{"keys":[{"kty":"oct","kid":"a",\#(k),"state":"active"},{"kty":"oct","kid":"b",\#(k),"state":"active"}]}"#,
+            #"{"keys":[{"kty":"oct","kid":"a",\#(k),"state":"retired"}]}"#,
+            #"{"active_kid":"b","keys":[{"kty":"oct","kid":"a",\#(k),"state":"active"},{"kty":"oct","kid":"b",\#(k)}]}"#,
+        ] {
+            #expect(throws: JWTError.invalidKeySet, "\(broken)") { try JWTKeyRing(jwks: Array(broken.utf8)) }
+        }
     }
 }

@@ -42,8 +42,7 @@ class Tessera:
     def key(self, kid: str | None = None) -> tuple[str, str, bytes]:
         """(kid, alg, secret) of the active key, or of `kid`."""
         jwks = json.loads(self.keys.read_text())
-        kid = kid or jwks["active_kid"]
-        jwk = next(k for k in jwks["keys"] if k["kid"] == kid)
+        jwk = next(k for k in jwks["keys"] if k["kid"] == kid or (kid is None and k.get("state") == "active"))
         return jwk["kid"], jwk["alg"], b64url_decode(jwk["k"])
 
 

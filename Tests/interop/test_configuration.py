@@ -48,6 +48,7 @@ def test_every_key_reaches_serve_or_the_cli(tessera):
     values = {
         "issuer": issuer,
         "keys.file": "secrets/ring.json",
+        "keys.publish_ahead_seconds": "7",
         "store": "sqlite:state/tessera.sqlite",
         "database.tls": "verify-full",
         "database.tls_ca_file": "not-a-ca.pem",
@@ -99,6 +100,12 @@ def test_every_key_reaches_serve_or_the_cli(tessera):
     scrypt_env = {**env, "TESSERA_PASSWORD_SCHEME": "scrypt"}
     workdir = tessera.workdir
     (workdir / "not-a-ca.pem").write_text("no certificate here\n")  # database.tls_ca_file must exist
+
+    # keys.publish_ahead_seconds: a second ES256 key (in another key file) may not sign for 7 s.
+    for kid in ("first", "second"):
+        assert tessera.run("keys", "generate", "--alg", "ES256", "--kid", kid, "--keys", "ahead.json", env=env).returncode == 0
+    early = tessera.run("keys", "rotate", "--keys", "ahead.json", env=env)
+    assert early.returncode == 2 and "keys.publish_ahead_seconds (7 s)" in early.stderr, early.stderr
 
     # password.*: the CLI hashes with the configured scheme and cost, and refuses long passwords.
     assert tessera.run("password", "hash", stdin=PASSWORD + "\n", env=env).stdout.startswith("$pbkdf2-sha256$1000$")

@@ -19,7 +19,7 @@ public struct AccessTokens: Sendable {
         keys = CurrentKeys(Self.keys(keyRing, policy: policy, clock: environment.clock))
     }
 
-    private static func keys(_ ring: JWTKeyRing, policy: AuthPolicy, clock: JWTClock) -> (signer: JWTSigner, verifier: JWTVerifier) {
+    private static func keys(_ ring: JWTKeyRing, policy: AuthPolicy, clock: JWTClock) -> Keys {
         var options = JWTValidationOptions()
         options.issuer = policy.issuer
         options.expectedType = policy.accessTokenType
@@ -27,7 +27,9 @@ public struct AccessTokens: Sendable {
         options.maximumTokenBytes = policy.maximumTokenBytes
         options.clock = clock
         options.maximumAccessTokenLifetime = Double(policy.maximumAccessTokenLifetime)
-        return (JWTSigner(keyRing: ring, type: policy.accessTokenType), JWTVerifier(keyRing: ring, options: options))
+        return Keys(
+            signer: JWTSigner(keyRing: ring, type: policy.accessTokenType), verifier: JWTVerifier(keyRing: ring, options: options),
+            published: PublishedKeys(ring))
     }
 
     /// Signs and verifies with `ring` from now on (a key file changed). A ring that cannot sign
@@ -41,8 +43,9 @@ public struct AccessTokens: Sendable {
     /// The key ring in use.
     public var keyRing: JWTKeyRing { keys.value.withLock { $0.signer.keyRing } }
 
-    /// The JWK Set to publish: always empty, since HMAC keys are secret.
-    public var publicJWKS: JSONObject { keyRing.publicJWKS }
+    /// The JWK Set to publish (the public half of every asymmetric key) and its ETag, made
+    /// once per key ring.
+    public var published: PublishedKeys { keys.value.withLock { $0.published } }
 
     /// A signed access token for `subject` through `client`.
     func sign(subject: String, client: OAuthClient, scopes: [String], sessionID: String?, now: Int64) throws -> String {
@@ -99,9 +102,34 @@ public struct AccessTokens: Sendable {
     }
 }
 
-/// The signer and verifier in use, shared by every copy of `AccessTokens`.
-private final class CurrentKeys: Sendable {
-    let value: Mutex<(signer: JWTSigner, verifier: JWTVerifier)>
+/// What one key ring signs, verifies and publishes.
+private struct Keys: Sendable {
+    let signer: JWTSigner
+    let verifier: JWTVerifier
+    let published: PublishedKeys
+}
 
-    init(_ keys: (signer: JWTSigner, verifier: JWTVerifier)) { value = Mutex(keys) }
+/// The keys in use, shared by every copy of `AccessTokens`.
+private final class CurrentKeys: Sendable {
+    let value: Mutex<Keys>
+
+    init(_ keys: Keys) { value = Mutex(keys) }
+}
+
+/// The public side of a key ring: the JWK Set body `/.well-known/jwks.json` serves, its strong
+/// ETag (a digest of the body), and the algorithms of its keys for the RFC 8414 metadata.
+public struct PublishedKeys: Sendable {
+    public let body: [UInt8]
+    public let etag: String
+    public let algorithms: [String]
+
+    init(_ ring: JWTKeyRing) {
+        var body: [UInt8] = []
+        ring.publicJWKS.serialize(into: &body)
+        self.body = body
+        // SHA-256 of a few hundred bytes cannot fail; an empty tag would only disable 304s.
+        let digest = (try? HashFunction.sha256.hash(body)) ?? []
+        etag = "\"" + Base64URL.encode(Array(digest.prefix(18))) + "\""
+        algorithms = Set(ring.keys.map(\.algorithm.rawValue)).sorted()
+    }
 }

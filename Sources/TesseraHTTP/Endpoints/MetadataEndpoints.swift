@@ -2,15 +2,16 @@ import NIOHTTP1
 import TesseraAuth
 import TesseraJWT
 
-/// RFC 8414 metadata, the (always empty) public JWK Set, health and readiness.
+/// RFC 8414 metadata, the public JWK Set, health and readiness.
 extension Endpoints {
     var metadataRoutes: [Route] {
-        let metadata = HTTPResponse.json(authorizationServerMetadata)
-        let jwks = HTTPResponse.json(tokens.accessTokens.publicJWKS)
+        let accessTokens = tokens.accessTokens
         let openAPI = HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: PackageResources.openapi_json)
         var group = publicRoutes(.problem)
-        group.sync(.GET, "/.well-known/oauth-authorization-server") { _, _ in metadata }
-        group.sync(.GET, "/.well-known/jwks.json") { _, _ in jwks }
+        group.sync(.GET, "/.well-known/oauth-authorization-server") { [self] _, _ in
+            .json(authorizationServerMetadata(algorithms: accessTokens.published.algorithms))
+        }
+        group.sync(.GET, "/.well-known/jwks.json") { request, _ in Self.jwks(accessTokens.published, request) }
         group.sync(.GET, "/openapi.json") { _, _ in openAPI }
         group.sync(.GET, "/healthz") { _, _ in .json(["status": .string("ok")]) }
         group.async(.GET, "/readyz") { _, _ in
@@ -38,8 +39,25 @@ extension Endpoints {
         HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"], body: text())
     }
 
+    /// How long a resource server may keep the JWK Set (`Cache-Control: max-age`): the
+    /// publish-ahead rule of key rotation counts on it.
+    public static let jwksMaximumAge = 300
+
+    /// The JWK Set, cacheable for `jwksMaximumAge` seconds, or 304 when the client's copy
+    /// (`If-None-Match`) is current (RFC 9110 §13.1.2).
+    static func jwks(_ published: PublishedKeys, _ request: HTTPRequest) -> HTTPResponse {
+        let current = request.headers[canonicalForm: "if-none-match"].contains { $0 == "*" || $0 == published.etag || $0 == "W/" + published.etag }
+        var response =
+            current ? HTTPResponse(status: .notModified) : HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: published.body)
+        response.headers.replaceOrAdd(name: "Cache-Control", value: "public, max-age=\(jwksMaximumAge)")
+        response.headers.replaceOrAdd(name: "ETag", value: published.etag)
+        return response
+    }
+
     /// RFC 8414 §2; endpoints are the issuer URL plus their paths (§3: the issuer is the base).
-    var authorizationServerMetadata: JSONObject {
+    /// `access_token_signing_alg_values_supported` (not registered with IANA; Janssen and
+    /// InterSystems publish it too) lists the algorithms of the keys in the ring.
+    func authorizationServerMetadata(algorithms: [String]) -> JSONObject {
         let base = settings.issuer.hasSuffix("/") ? String(settings.issuer.dropLast()) : settings.issuer
         let authMethods: JSONValue = .array(["client_secret_basic", "client_secret_post", "none"].map(JSONValue.string))
         return [
@@ -53,6 +71,7 @@ extension Endpoints {
             "token_endpoint_auth_methods_supported": authMethods,
             "revocation_endpoint_auth_methods_supported": authMethods,
             "introspection_endpoint_auth_methods_supported": .array(["client_secret_basic", "client_secret_post"].map(JSONValue.string)),
+            "access_token_signing_alg_values_supported": .array(algorithms.map(JSONValue.string)),
         ]
     }
 }
