@@ -136,6 +136,10 @@ public enum Migrations {
                     "CREATE INDEX revoked_tokens_by_revocation ON revoked_tokens (revoked_at)",
                 ]
             ),
+            (
+                7,
+                ["CREATE TABLE key_usage (kid TEXT PRIMARY KEY, verifications BIGINT NOT NULL, last_used_at BIGINT NOT NULL)"]
+            ),
         ]
     }
 

@@ -283,6 +283,23 @@ public struct SQLAuthTransaction: AuthTransaction {
         return count
     }
 
+    public func addKeyUse(kid: String, _ use: KeyUse) async throws {
+        _ = try await run(
+            """
+            INSERT INTO key_usage (kid, verifications, last_used_at) VALUES ($1, $2, $3)
+            ON CONFLICT (kid) DO UPDATE SET verifications = key_usage.verifications + excluded.verifications,
+                last_used_at = CASE WHEN excluded.last_used_at > key_usage.last_used_at THEN excluded.last_used_at ELSE key_usage.last_used_at END
+            """, [.text(kid), .integer(use.verifications), .integer(use.lastUsedAt)])
+    }
+
+    public func keyUses() async throws -> [String: KeyUse] {
+        var uses: [String: KeyUse] = [:]
+        for row in try await run("SELECT kid, verifications, last_used_at FROM key_usage", []) {
+            uses[try row.requiredText(0)] = KeyUse(verifications: try row.requiredInteger(1), lastUsedAt: try row.requiredInteger(2))
+        }
+        return uses
+    }
+
     public func rememberLoginSource(username: String, ip: String, at: Int64) async throws {
         _ = try await run(
             """

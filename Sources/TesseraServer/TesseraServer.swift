@@ -51,6 +51,9 @@ public struct TesseraServer: Service {
             PeriodicTask(name: "revocation poll", interval: .seconds(configuration.revocationPollSeconds), logger: logger) {
                 try await tokens.sessions.refreshRevocations()
             },
+            PeriodicTask(name: "key usage", interval: .seconds(30), logger: logger, atShutdown: true) {
+                try await tokens.accessTokens.keyUsage.flush(to: opened.store)
+            },
             PeriodicTask(name: "login attempt pruning", interval: .seconds(300), logger: logger) {
                 try await tokens.login.pruneAttempts()
             },
@@ -125,17 +128,22 @@ struct PeriodicTask: Service {
     let name: String
     let interval: Duration
     let logger: Logger
+    /// Runs `work` once more at graceful shutdown, before the store closes.
+    var atShutdown = false
     let work: @Sendable () async throws -> Void
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            while (try? await Task.sleep(for: interval)) != nil {
-                do {
-                    try await work()
-                } catch {
-                    logger.warning("\(name) failed; retrying", metadata: ["error": "\(error)"])
-                }
-            }
+            while (try? await Task.sleep(for: interval)) != nil { await runOnce() }
+        }
+        if atShutdown { await runOnce() }
+    }
+
+    private func runOnce() async {
+        do {
+            try await work()
+        } catch {
+            logger.warning("\(name) failed; retrying", metadata: ["error": "\(error)"])
         }
     }
 }

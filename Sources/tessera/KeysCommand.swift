@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TesseraAuth
 import TesseraCrypto
 import TesseraJWT
 import TesseraServer
@@ -48,14 +49,21 @@ struct KeysCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List kid, alg, state and creation time; never secrets.")
+        static let configuration = CommandConfiguration(
+            abstract: "List kid, alg, state, creation time, verifications and last use (all instances, up to 30 s behind); never secrets.")
         @OptionGroup var config: ConfigOptions
 
         func run() async throws {
             let ring = try await asConfigurationError { try await config.load().loadKeyRing() }
+            let uses = try await withServices(config) { tokens, _, _ in try await tokens.environment.store.read { try await $0.keyUses() } }
+            let time = { (seconds: Int64) in ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(seconds))) }
             for key in ring.keys {
-                let created = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(key.created)))
-                print("\(key.kid)\t\(key.algorithm.rawValue)\t\(ring.state(of: key.kid).rawValue)\t\(created)")
+                let use = uses[key.kid]
+                let columns = [
+                    key.kid, key.algorithm.rawValue, ring.state(of: key.kid).rawValue, time(Int64(key.created)),
+                    String(use?.verifications ?? 0), use.map { time($0.lastUsedAt) } ?? "never",
+                ]
+                print(columns.joined(separator: "\t"))
             }
         }
     }

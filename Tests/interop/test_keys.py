@@ -44,3 +44,27 @@ def test_pem_import_and_public_export(tessera):
     numbers = private.public_key().public_numbers()
     assert exported["keys"][0]["x"] == __import__("jwt").utils.base64url_encode(numbers.x.to_bytes(32, "big")).decode()
     assert tessera.run("keys", "export").returncode == 2
+
+
+def test_keys_list_counts_verifications_per_key(tessera):
+    """Every verification counts for its kid; serve adds the counts to the store (every 30 s and
+    at shutdown), where `keys list` shows them with the last use."""
+    import requests
+    from server import Server
+    tessera.ok("keys", "generate", "--alg", "ES256", "--kid", "old")
+    fast = {"TESSERA_PASSWORD_SCRYPT_LN": "8"}
+    assert tessera.run("user", "add", "alice", stdin="a long enough password\n", env=fast).returncode == 0
+    tessera.ok("client", "add", "web", "--public")
+    running = Server(tessera.binary, tessera.workdir, {**tessera.env, **fast})
+    try:
+        token = requests.post(running.url + "/v1/login", json={"username": "alice", "password": "a long enough password", "client_id": "web"},
+                              timeout=30).json()["access_token"]
+        for _ in range(3):
+            assert requests.get(running.url + "/v1/verify", headers={"Authorization": f"Bearer {token}"}, timeout=10).status_code == 200
+        assert requests.get(running.url + "/v1/verify", headers={"Authorization": f"Bearer {token}x"}, timeout=10).status_code == 401
+    finally:
+        assert running.stop() == 0
+    tessera.ok("keys", "generate", "--alg", "ES256", "--kid", "new")
+    rows = {line.split("\t")[0]: line.split("\t") for line in tessera.ok("keys", "list").splitlines()}
+    assert rows["old"][4] == "3" and rows["old"][5] != "never", rows
+    assert rows["new"][4:] == ["0", "never"]

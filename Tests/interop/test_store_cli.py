@@ -220,6 +220,7 @@ def test_migration_3_keeps_a_v2_database_and_backfills_session_scopes(tessera):
         DROP TABLE login_sources;
         DROP TABLE throttled_logins;
         DROP TABLE revoked_tokens;
+        DROP TABLE key_usage;
         DELETE FROM schema_migrations WHERE version >= 3;
         INSERT INTO users VALUES ('u1', 'old', '$scrypt$x', 'active', 1, 1, 1);
         INSERT INTO clients VALUES ('gw', 'h', 'confidential', 'client_credentials', '', '', 1);
@@ -240,7 +241,7 @@ def test_migration_3_keeps_a_v2_database_and_backfills_session_scopes(tessera):
     assert db.execute("SELECT revoked_at FROM refresh_tokens WHERE hash = 'h2'").fetchone() == (None,)
     assert db.execute("SELECT roles FROM users WHERE id = 'u1'").fetchone() == ("",)
     assert db.execute("SELECT introspect FROM clients WHERE id = 'gw'").fetchone() == (0,)
-    assert [v for (v,) in db.execute("SELECT version FROM schema_migrations ORDER BY version")] == [1, 2, 3, 4, 5, 6]
+    assert [v for (v,) in db.execute("SELECT version FROM schema_migrations ORDER BY version")] == [1, 2, 3, 4, 5, 6, 7]
     db.close()
 
 

@@ -10,12 +10,15 @@ public struct AccessTokens: Sendable {
     private let keys: CurrentKeys
     let revokedSessions: RevokedSessions
     let clock: JWTClock
+    /// Verifications per kid.
+    public let keyUsage: KeyUsage
 
     init(environment: AuthEnvironment, keyRing: JWTKeyRing, revokedSessions: RevokedSessions) {
         let policy = environment.policy
         self.policy = policy
         clock = environment.clock
         self.revokedSessions = revokedSessions
+        keyUsage = KeyUsage()
         keys = CurrentKeys(Self.keys(keyRing, policy: policy, clock: environment.clock))
     }
 
@@ -90,6 +93,8 @@ public struct AccessTokens: Sendable {
         } catch let error as JWTError {
             throw AuthError(.invalidToken, error.description)
         }
+        // Counted once the signature and claims hold, revoked or not: the key is still in use.
+        keyUsage.record(kid: verified.kid, at: Int64(clock.now))
         if let sid = verified.claims.sessionID {
             if revokedSessions.contains(sid) { throw AuthError(.invalidToken, "session revoked") }
         } else if let jti = verified.claims.jwtID, revokedSessions.containsToken(jti) {

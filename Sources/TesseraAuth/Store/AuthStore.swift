@@ -96,6 +96,10 @@ public protocol AuthTransaction: Sendable {
     /// Counts a throttled attempt of `username` from `ip` (one row per pair, not one per
     /// attempt); returns the pair's count so far.
     func countThrottledLogin(username: String, ip: String, at: Int64) async throws -> Int64
+    /// Adds `use` to the verifications counted for `kid` (and keeps the later last use).
+    func addKeyUse(kid: String, _ use: KeyUse) async throws
+    /// Every instance's verifications per kid.
+    func keyUses() async throws -> [String: KeyUse]
     /// Remembers that `username` logged in successfully from `ip` at `at`.
     func rememberLoginSource(username: String, ip: String, at: Int64) async throws
     /// Whether `username` logged in successfully from `ip` at or after `since`.
