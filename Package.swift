@@ -101,6 +101,8 @@ let package = Package(
                 .product(name: "Configuration", package: "swift-configuration"),
             ]
         ),
+        // A resource server verifying Tessera's tokens from its JWKS, with no secret.
+        .executableTarget(name: "VerifyWithJWKS", dependencies: ["TesseraJWT"], path: "Examples/VerifyWithJWKS"),
         .target(name: "TesseraTestSupport", path: "Tests/TesseraTestSupport"),
         .testTarget(name: "TesseraCryptoTests", dependencies: ["TesseraCrypto", "TesseraTestSupport"]),
         .testTarget(name: "TesseraJWTTests", dependencies: ["TesseraJWT", "TesseraCrypto", "TesseraTestSupport"]),

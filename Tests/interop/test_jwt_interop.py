@@ -106,6 +106,16 @@ def test_asymmetric_tokens_verify_in_pyjwt_from_the_live_jwks(tessera, alg):
         signing_key = jwt.PyJWKClient(running.url + "/.well-known/jwks.json").get_signing_key_from_jwt(token)
         claims = jwt.decode(token, signing_key.key, algorithms=[alg], audience="tessera", issuer="http://127.0.0.1:8080")
         assert claims["client_id"] == "web" and jwt.get_unverified_header(token)["alg"] == alg
+        # joserfc, a second implementation, from the same JWK Set.
+        from joserfc import jwt as joserfc_jwt
+        from joserfc.errors import BadSignatureError
+        from joserfc.jwk import KeySet
+        keys = KeySet.import_key_set(published)
+        assert joserfc_jwt.decode(token, keys, algorithms=[alg]).claims["client_id"] == "web"
+        header, payload, signature = token.split(".")
+        forged = header + "." + jwt.utils.base64url_encode(json.dumps({**claims, "sub": "root"}).encode()).decode() + "." + signature
+        with pytest.raises(BadSignatureError):
+            joserfc_jwt.decode(forged, keys, algorithms=[alg])
     finally:
         assert running.stop() == 0
 

@@ -112,3 +112,104 @@ report(
         let status = PKCS5_PBKDF2_HMAC("correct horse battery staple", Int32(password.count), salt, Int32(salt.count), 600_000, EVP_sha256(), 32, &output)
         precondition(status == 1)
     })
+
+// MARK: Asymmetric keys beside OpenSSL's own EVP_DigestSign/EVP_DigestVerify and jwt-kit
+
+/// An OpenSSL key of `algorithm`'s type, made with OpenSSL's own calls.
+func openSSLKey(_ algorithm: TesseraJWT.JWTAlgorithm) -> OpaquePointer {
+    let (name, group): (String, String?) =
+        switch algorithm {
+        case .es256: ("EC", "P-256")
+        case .es384: ("EC", "P-384")
+        case .edDSA: ("ED25519", nil)
+        default: ("RSA", nil)
+        }
+    let context = EVP_PKEY_CTX_new_from_name(nil, name, nil)
+    defer { EVP_PKEY_CTX_free(context) }
+    precondition(EVP_PKEY_keygen_init(context) == 1)
+    if let group { precondition(EVP_PKEY_CTX_set_group_name(context, group) == 1) }
+    if name == "RSA" { precondition(EVP_PKEY_CTX_set_rsa_keygen_bits(context, 2048) == 1) }
+    var key: OpaquePointer?
+    precondition(EVP_PKEY_generate(context, &key) == 1)
+    return key!
+}
+
+/// One EVP_DigestSign or EVP_DigestVerify of `input`, set up as an application would for each
+/// token: a digest context per call, PSS padding and salt for PS256.
+func openSSL(_ algorithm: TesseraJWT.JWTAlgorithm, _ key: OpaquePointer, _ input: [UInt8], verify signature: [UInt8]? = nil) -> [UInt8] {
+    let context = EVP_MD_CTX_new()
+    defer { EVP_MD_CTX_free(context) }
+    var keyContext: OpaquePointer?
+    let digest: String? =
+        switch algorithm {
+        case .edDSA: nil
+        case .es384: "SHA384"
+        default: "SHA256"
+        }
+    let initialised =
+        signature == nil
+        ? EVP_DigestSignInit_ex(context, &keyContext, digest, nil, nil, key, nil)
+        : EVP_DigestVerifyInit_ex(context, &keyContext, digest, nil, nil, key, nil)
+    precondition(initialised == 1)
+    if algorithm == .ps256 {
+        precondition(EVP_PKEY_CTX_set_rsa_padding(keyContext, RSA_PKCS1_PSS_PADDING) == 1)
+        precondition(EVP_PKEY_CTX_set_rsa_pss_saltlen(keyContext, RSA_PSS_SALTLEN_DIGEST) == 1)
+    }
+    if let signature {
+        precondition(EVP_DigestVerify(context, signature, signature.count, input, input.count) == 1)
+        return []
+    }
+    var length = 0
+    precondition(EVP_DigestSign(context, nil, &length, input, input.count) == 1)
+    var output = [UInt8](repeating: 0, count: length)
+    precondition(EVP_DigestSign(context, &output, &length, input, input.count) == 1)
+    return Array(output.prefix(length))
+}
+
+print()
+let asymmetricIterations = 400
+for algorithm in [TesseraJWT.JWTAlgorithm.es256, .es384, .edDSA, .rs256, .ps256] {
+    let asymmetricRing = try JWTKeyRing(keys: [JWTKey.generate(kid: "a", algorithm: algorithm, created: now)])
+    let asymmetricSigner = JWTSigner(keyRing: asymmetricRing)
+    let asymmetricVerifier = JWTVerifier(keyRing: asymmetricRing, options: options)
+    let asymmetricToken = try asymmetricSigner.sign(claims)
+    _ = try asymmetricVerifier.verify(asymmetricToken)
+    let input = Array(asymmetricToken.utf8[..<asymmetricToken.utf8.lastIndex(of: UInt8(ascii: "."))!])
+    let key = openSSLKey(algorithm)
+    let rawSignature = openSSL(algorithm, key, input)
+    report(
+        try measure("Tessera \(algorithm.rawValue) sign", iterations: asymmetricIterations) { _ = try asymmetricSigner.sign(claims) },
+        beside: try measure("OpenSSL EVP_DigestSign \(algorithm.rawValue)", iterations: asymmetricIterations) { _ = openSSL(algorithm, key, input) })
+    report(
+        try measure("Tessera \(algorithm.rawValue) verify + claim checks", iterations: asymmetricIterations) {
+            _ = try asymmetricVerifier.verify(asymmetricToken)
+        },
+        beside: try measure("OpenSSL EVP_DigestVerify \(algorithm.rawValue)", iterations: asymmetricIterations) {
+            _ = openSSL(algorithm, key, input, verify: rawSignature)
+        })
+}
+
+print()
+let kitECDSA = JWTKeyCollection()
+await kitECDSA.add(ecdsa: ES256PrivateKey(), kid: "e")
+let kitEdDSA = JWTKeyCollection()
+await kitEdDSA.add(eddsa: try EdDSA.PrivateKey(curve: .ed25519), kid: "d")
+for (algorithm, kit) in [(TesseraJWT.JWTAlgorithm.es256, kitECDSA), (.edDSA, kitEdDSA)] {
+    let asymmetricRing = try JWTKeyRing(keys: [JWTKey.generate(kid: "a", algorithm: algorithm, created: now)])
+    let asymmetricSigner = JWTSigner(keyRing: asymmetricRing)
+    let asymmetricVerifier = JWTVerifier(keyRing: asymmetricRing, options: options)
+    let asymmetricToken = try asymmetricSigner.sign(claims)
+    let kitAsymmetricToken = try await kit.sign(payload, header: header)
+    report(
+        try measure("Tessera \(algorithm.rawValue) sign", iterations: asymmetricIterations) { _ = try asymmetricSigner.sign(claims) },
+        beside: try await measureAsync("jwt-kit \(algorithm.rawValue) sign", iterations: asymmetricIterations) {
+            _ = try await kit.sign(payload, header: header)
+        })
+    report(
+        try measure("Tessera \(algorithm.rawValue) verify + claim checks", iterations: asymmetricIterations) {
+            _ = try asymmetricVerifier.verify(asymmetricToken)
+        },
+        beside: try await measureAsync("jwt-kit \(algorithm.rawValue) verify + claim checks", iterations: asymmetricIterations) {
+            _ = try await kit.verify(kitAsymmetricToken, as: AccessPayload.self)
+        })
+}
