@@ -58,6 +58,9 @@ public final class AsymmetricKey: @unchecked Sendable {
 
     /// The shortest RSA modulus accepted, in bits (RFC 7518 §3.3, NIST SP 800-131A).
     public static let minimumRSABits = 2048
+    /// The longest RSA modulus accepted, in bits: enough for any real key, bounded so that a
+    /// hostile key cannot make each verification cost seconds.
+    public static let maximumRSABits = 8192
 
     let pointer: OpaquePointer
     public let type: KeyType
@@ -67,27 +70,27 @@ public final class AsymmetricKey: @unchecked Sendable {
     public var bits: Int { Int(EVP_PKEY_get_bits(pointer)) }
 
     private init(taking pointer: OpaquePointer, isPrivate: Bool) throws {
+        let type: KeyType
+        do {
+            type = try Self.type(of: pointer)
+        } catch {
+            // Not yet an object whose deinit would free it.
+            EVP_PKEY_free(pointer)
+            throw error
+        }
         self.pointer = pointer
         self.isPrivate = isPrivate
-        if EVP_PKEY_is_a(pointer, "ED25519") == 1 {
-            type = .ed25519
-        } else if EVP_PKEY_is_a(pointer, "RSA") == 1 {
-            type = .rsa
-            guard EVP_PKEY_get_bits(pointer) >= Self.minimumRSABits else {
-                throw CryptoError.unsupportedKey("RSA keys need at least \(Self.minimumRSABits) bits")
+        self.type = type
+        if type == .rsa {
+            let bits = Int(EVP_PKEY_get_bits(pointer))
+            // Larger moduli only cost verifiers time (OpenSSL's public check alone is a
+            // Miller-Rabin round on n); the exponent is bounded for the same reason.
+            guard (Self.minimumRSABits...Self.maximumRSABits).contains(bits), try number("e").count <= 4 else {
+                throw CryptoError.unsupportedKey("RSA keys need \(Self.minimumRSABits)-\(Self.maximumRSABits) bits and an exponent below 2^32")
             }
             guard !(try Self.hasROCAFingerprint(modulus: number("n"))) else {
                 throw CryptoError.unsupportedKey("the RSA modulus has the ROCA fingerprint (CVE-2017-15361): its factors can be recovered")
             }
-        } else if EVP_PKEY_is_a(pointer, "EC") == 1 {
-            var name = [CChar](repeating: 0, count: 64)
-            var length = 0
-            guard EVP_PKEY_get_utf8_string_param(pointer, "group", &name, name.count, &length) == 1,
-                let curve = Curve.allCases.first(where: { $0.groupName.description == String(cString: name) })
-            else { throw CryptoError.unsupportedKey("only the P-256 and P-384 curves") }
-            type = .ec(curve)
-        } else {
-            throw CryptoError.unsupportedKey("only EC, Ed25519 and RSA keys")
         }
         // The public part must be sound: an RSA exponent that is odd and above 1, an EC point
         // on the curve and not at infinity.
@@ -97,6 +100,18 @@ public final class AsymmetricKey: @unchecked Sendable {
             ERR_clear_error()
             throw CryptoError.unsupportedKey("the public key fails OpenSSL's public key check")
         }
+    }
+
+    private static func type(of pointer: OpaquePointer) throws -> KeyType {
+        if EVP_PKEY_is_a(pointer, "ED25519") == 1 { return .ed25519 }
+        if EVP_PKEY_is_a(pointer, "RSA") == 1 { return .rsa }
+        guard EVP_PKEY_is_a(pointer, "EC") == 1 else { throw CryptoError.unsupportedKey("only EC, Ed25519 and RSA keys") }
+        var name = [CChar](repeating: 0, count: 64)
+        var length = 0
+        guard EVP_PKEY_get_utf8_string_param(pointer, "group", &name, name.count, &length) == 1,
+            let curve = Curve.allCases.first(where: { $0.groupName.description == String(cString: name) })
+        else { throw CryptoError.unsupportedKey("only the P-256 and P-384 curves") }
+        return .ec(curve)
     }
 
     deinit { EVP_PKEY_free(pointer) }
@@ -117,7 +132,9 @@ public final class AsymmetricKey: @unchecked Sendable {
         switch type {
         case let .ec(curve): try check(EVP_PKEY_CTX_set_group_name(context, curve.groupName.cString), "EVP_PKEY_CTX_set_group_name")
         case .rsa:
-            guard rsaBits >= minimumRSABits else { throw CryptoError.unsupportedKey("RSA keys need at least \(minimumRSABits) bits") }
+            guard (minimumRSABits...maximumRSABits).contains(rsaBits) else {
+                throw CryptoError.unsupportedKey("RSA keys need \(minimumRSABits)-\(maximumRSABits) bits")
+            }
             try check(EVP_PKEY_CTX_set_rsa_keygen_bits(context, Int32(rsaBits)), "EVP_PKEY_CTX_set_rsa_keygen_bits")
         case .ed25519: break
         }
@@ -127,13 +144,14 @@ public final class AsymmetricKey: @unchecked Sendable {
     }
 
     /// A key from PEM text: a PKCS#8 or traditional private key, or a SubjectPublicKeyInfo
-    /// public key.
+    /// public key. An encrypted key is refused, never prompted for: OpenSSL's default passphrase
+    /// callback would read the terminal.
     public convenience init(pem: String) throws {
         let bytes = Array(pem.utf8)
         let pointer: OpaquePointer? = bytes.withUnsafeBytes { buffer in
             guard let bio = BIO_new_mem_buf(buffer.baseAddress, Int32(buffer.count)) else { return nil }
             defer { BIO_free(bio) }
-            return PEM_read_bio_PrivateKey(bio, nil, nil, nil)
+            return PEM_read_bio_PrivateKey(bio, nil, { _, _, _, _ in -1 }, nil)  // never ask for a passphrase
         }
         if let pointer {
             try self.init(taking: pointer, isPrivate: true)
@@ -144,9 +162,12 @@ public final class AsymmetricKey: @unchecked Sendable {
         let publicKey: OpaquePointer? = bytes.withUnsafeBytes { buffer in
             guard let bio = BIO_new_mem_buf(buffer.baseAddress, Int32(buffer.count)) else { return nil }
             defer { BIO_free(bio) }
-            return PEM_read_bio_PUBKEY(bio, nil, nil, nil)
+            return PEM_read_bio_PUBKEY(bio, nil, { _, _, _, _ in -1 }, nil)
         }
-        guard let publicKey else { throw CryptoError.openSSL("PEM: no private or public key") }
+        guard let publicKey else {
+            ERR_clear_error()
+            throw CryptoError.unsupportedKey("no private or public key in the PEM text (an encrypted key must be decrypted first: openssl pkey -in FILE)")
+        }
         try self.init(taking: publicKey, isPrivate: false)
     }
 
@@ -232,11 +253,11 @@ public final class AsymmetricKey: @unchecked Sendable {
         guard isPrivate else { throw CryptoError.unsupportedKey("a public key has no private part") }
         switch type {
         case let .ec(curve):
-            return ["d": SecretBytes(try number("priv", size: curve.coordinateBytes))]
+            return ["d": Self.secret(try number("priv", size: curve.coordinateBytes))]
         case .ed25519:
-            return ["d": SecretBytes(try raw(EVP_PKEY_get_raw_private_key))]
+            return ["d": Self.secret(try raw(EVP_PKEY_get_raw_private_key))]
         case .rsa:
-            return try Self.rsaPrivateParameters.mapValues { SecretBytes(try number("\($0)")) }
+            return try Self.rsaPrivateParameters.mapValues { Self.secret(try number("\($0)")) }
         }
     }
 
@@ -263,6 +284,9 @@ public final class AsymmetricKey: @unchecked Sendable {
     public func isValidSignature(_ signature: UnsafeRawBufferPointer, for message: UnsafeRawBufferPointer, scheme: SignatureScheme) -> Bool {
         guard (try? requireScheme(scheme)) != nil else { return false }
         var encoded = Array(signature)
+        // OpenSSL would accept an RSA signature with its leading zero bytes dropped: one token,
+        // several spellings. JWS signatures are exactly the modulus length.
+        if type == .rsa, signature.count != (bits + 7) / 8 { return false }
         if case let .ec(curve) = type {
             guard signature.count == 2 * curve.coordinateBytes, let der = Self.derECDSASignature(raw: signature, size: curve.coordinateBytes) else {
                 return false
@@ -373,6 +397,13 @@ public final class AsymmetricKey: @unchecked Sendable {
         var bytes = [UInt8](repeating: 0, count: length)
         try check(get(pointer, &bytes, &length), "EVP_PKEY_get_raw_key")
         return bytes
+    }
+
+    /// `bytes` as `SecretBytes`, the plain copy wiped.
+    private static func secret(_ bytes: [UInt8]) -> SecretBytes {
+        var bytes = bytes
+        defer { ConstantTime.wipe(&bytes) }
+        return SecretBytes(bytes)
     }
 
     /// Whether an RSA modulus has the structure of the keys Infineon's library made (ROCA,

@@ -54,10 +54,12 @@ extension JWTKeyRing {
         return output
     }
 
-    /// The public JWK Set (RFC 7517 §5): the public part of every asymmetric key, never `d` and
-    /// never an HMAC secret.
+    /// The public JWK Set (RFC 7517 §5): the public part of every asymmetric key this ring
+    /// signs with, in any state; never `d`, never an HMAC secret, and never an imported public
+    /// key (another party's key published here would let its holder mint tokens that resource
+    /// servers trusting this issuer accept).
     public var publicJWKS: JSONObject {
-        ["keys": .array(keys.compactMap { $0.publicJWK.map(JSONValue.object) })]
+        ["keys": .array(keys.filter(\.canSign).compactMap { $0.publicJWK.map(JSONValue.object) })]
     }
 }
 

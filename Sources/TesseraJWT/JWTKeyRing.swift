@@ -76,7 +76,8 @@ public struct JWTKeyRing: Sendable {
         guard let next = candidates.max(by: { ($0.element.created, $0.offset) < ($1.element.created, $1.offset) })?.element else {
             throw JWTError.noSigningKey.with("no next key to promote: generate or import one first")
         }
-        let published = now - next.created
+        // A key without its creation time has an unknown publication time: treated as new.
+        let published = next.created > 0 ? now - next.created : 0
         var early: Int? = nil
         if !next.algorithm.isSymmetric, published < publishAhead {
             guard force else {

@@ -27,11 +27,14 @@ public struct JWTSigner: Sendable {
         return encoded
     }
 
-    /// The compact JWT for `claims`, signed by the key named `kid` or else the signing key.
+    /// The compact JWT for `claims`, signed by the active key (`kid`, when given, must name it).
     public func sign(_ claims: JWTClaims, kid: String? = nil) throws -> String {
         let key: JWTKey
         if let kid {
             guard let named = keyRing.key(kid: kid) else { throw JWTError.unknownKey.with("kid \(kid)") }
+            // Next keys wait out the publish-ahead time, previous keys are done: only the
+            // active key signs.
+            guard keyRing.state(of: kid) == .active else { throw JWTError.noSigningKey.with("kid \(kid) is not the active key") }
             key = named
         } else {
             guard let active = keyRing.signingKey else { throw JWTError.noSigningKey }

@@ -129,6 +129,10 @@ struct SignatureTests {
     @Test("RSA keys under 2048 bits and other curves are refused")
     func weakKeys() throws {
         #expect(throws: CryptoError.unsupportedKey) { try AsymmetricKey.generate(.rsa, rsaBits: 1024) }
+        #expect(throws: CryptoError.unsupportedKey, "a verifier's cost is bounded") { try AsymmetricKey.generate(.rsa, rsaBits: 16384) }
+        // An encrypted key is refused at once: OpenSSL's default would prompt on the terminal
+        // (or read stdin), which would hang `tessera keys import`.
+        #expect(throws: CryptoError.unsupportedKey) { try AsymmetricKey(pem: Self.encrypted) }
         // A 1024-bit RSA public key and a secp256k1 key (openssl genpkey), as SubjectPublicKeyInfo PEM.
         #expect(throws: CryptoError.unsupportedKey) { try AsymmetricKey(pem: Self.rsa1024) }
         #expect(throws: CryptoError.unsupportedKey) { try AsymmetricKey(pem: Self.secp256k1) }
@@ -158,6 +162,15 @@ struct SignatureTests {
         zklO4zgs0FuE/iTwGee6MflHHffcH66EWAwwqqdJzrpnTvtjk5ObTq9bPkPtHDgx
         w8r3RJFp89lCqmzDGQIDAQAB
         -----END PUBLIC KEY-----
+        """
+    static let encrypted = """
+        -----BEGIN ENCRYPTED PRIVATE KEY-----
+        MIHsMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAcBAiYf5qbfR9g3QICCAAw
+        DAYIKoZIhvcNAgkFADAdBglghkgBZQMEASoEEG9sbTExdbjd3yVYBpRKdq8EgZCs
+        I6J72AUH00CgPlIxaLamht5o078j+bIjFS6MGNhr0ipm/O8MhbJ6ObB5aC6BTYtf
+        S+10HxGCt5fVdfVTTtZmJJMBUiigxvmmQx5t3fpjMNawoiOjw2oD1Oj+LK5mhWbi
+        jrgo6HMTEOzJs8fv24b64LkokH8KVcEnV8tJe2DCIxoszqHNINNO9jjgvMCvyYM=
+        -----END ENCRYPTED PRIVATE KEY-----
         """
     static let secp256k1 = """
         -----BEGIN PUBLIC KEY-----

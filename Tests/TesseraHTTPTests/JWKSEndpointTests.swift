@@ -17,6 +17,7 @@ struct JWKSEndpointTests {
             for current in [etag, "\"x\", \(etag)", "W/\(etag)", "*"] {
                 let again = await h.send(.GET, "/.well-known/jwks.json", headers: [("If-None-Match", current)])
                 #expect(again.status == .notModified && again.body.isEmpty && again.headers.first(name: "ETag") == etag, "\(current)")
+                #expect(again.headers.first(name: "Content-Length") == nil, "RFC 9110 §8.6: no Content-Length: 0 on a 304")
             }
             #expect(await h.send(.GET, "/.well-known/jwks.json", headers: [("If-None-Match", "\"stale\"")]).status == .ok)
             var ring = AppHarness.keyRing

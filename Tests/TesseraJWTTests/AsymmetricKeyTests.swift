@@ -245,5 +245,9 @@ struct AsymmetricKeyRingTests {
         let publicKey = try JWTKey(jwk: try #require(makeKey("p", .es256).publicJWK))
         #expect(!publicKey.canSign)
         #expect(throws: JWTError.invalidKeySet) { try JWTKeyRing(keys: [publicKey], activeKid: "p") }
+        // Another party's public key verifies here but is never published as this issuer's.
+        let ring = try JWTKeyRing(keys: [publicKey, makeKey("own", .es256)], activeKid: "own")
+        #expect(JSONValue.object(ring.publicJWKS).serialized.contains(#""kid":"own""#))
+        #expect(!JSONValue.object(ring.publicJWKS).serialized.contains(#""kid":"p""#))
     }
 }

@@ -92,6 +92,41 @@ struct JWKSCacheTests {
         await #expect(throws: JWTError.algorithmMismatch) { try await cache.verify(confused) }
     }
 
+    @Test("a down issuer is asked at most once per interval even before any set arrived; stale keys stop after maximumStaleness")
+    func downIssuer() async throws {
+        let issuer = FakeIssuer()
+        issuer.failing.withLock { $0 = true }
+        let clock = Clock()
+        var options = accessOptions()
+        options.clock = clock.jwt
+        let cache = JWKSCache(options: options, refetchInterval: 60, maximumStaleness: 3600) { try issuer.fetch() }
+        let ring = try JWTKeyRing(keys: [makeKey("a", .es256)])
+        let token = try JWTSigner(keyRing: ring).sign(accessClaims(exp: fixedNow + 86_400))
+        for _ in 0..<10 { await #expect(throws: JWTError.keyFileUnavailable) { try await cache.verify(token) } }
+        #expect(issuer.fetches.withLock { $0 } == 1)
+        issuer.publish(ring)
+        issuer.failing.withLock { $0 = false }
+        clock.seconds.withLock { $0 += 60 }
+        #expect(try await cache.verify(token).kid == "a")
+        issuer.failing.withLock { $0 = true }
+        clock.seconds.withLock { $0 += 3_000 }
+        #expect(try await cache.verify(token).kid == "a", "stale but within maximumStaleness")
+        clock.seconds.withLock { $0 += 700 }
+        await #expect(throws: JWTError.keyFileUnavailable, "older than maximumStaleness: fail closed") { try await cache.verify(token) }
+    }
+
+    @Test("a JWK Set with more than 64 keys is refused whole")
+    func tooManyKeys() throws {
+        let key = try #require(makeKey("k", .es256).publicJWK)
+        let keys = (0..<65).map { index -> JSONValue in
+            var jwk = key
+            jwk["kid"] = .string("k\(index)")
+            return .object(jwk)
+        }
+        #expect(throws: JWTError.invalidKeySet) { try JWKSCache.publicRing(Array(JSONValue.object(["keys": .array(keys)]).serialized.utf8)) }
+        #expect(try JWKSCache.publicRing(Array(JSONValue.object(["keys": .array(Array(keys.prefix(64)))]).serialized.utf8)).keys.count == 64)
+    }
+
     @Test("max-age is read from Cache-Control")
     func maxAge() {
         #expect(JWKSCache.maxAge("public, max-age=300") == 300)

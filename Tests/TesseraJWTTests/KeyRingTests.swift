@@ -13,7 +13,10 @@ struct KeyRingTests {
         #expect(reloaded.keys.map(\.algorithm) == [.hs256, .hs512, .hs384])
         #expect(reloaded.signingKey?.kid == "k1")
         // Tokens signed before the reload verify after it: the secrets survived.
-        let token = try JWTSigner(keyRing: ring).sign(accessClaims(), kid: "k3")
+        #expect(throws: JWTError.noSigningKey, "only the active key signs") { try JWTSigner(keyRing: ring).sign(accessClaims(), kid: "k3") }
+        var rotated = ring
+        try rotated.rotate(now: 3, publishAhead: 0)
+        let token = try JWTSigner(keyRing: rotated).sign(accessClaims(), kid: "k3")
         #expect(throws: Never.self) { try JWTVerifier(keyRing: reloaded, options: accessOptions()).verify(token) }
     }
 

@@ -75,7 +75,10 @@ public struct HTTPApplication: Sendable {
         var response = response
         // Handlers never set these two, so adding is enough (and cheaper than replacing).
         response.headers.add(name: "X-Content-Type-Options", value: "nosniff")
-        response.headers.add(name: "Content-Length", value: String(response.body.count))
+        // 204 and 304 carry no content and no Content-Length (RFC 9110 §8.6).
+        if response.status != .noContent && response.status != .notModified {
+            response.headers.add(name: "Content-Length", value: String(response.body.count))
+        }
         if request.method == .HEAD { response.body = [] }
         return response
     }
