@@ -41,7 +41,9 @@ let package = Package(
                 "TesseraJWT", "TesseraCrypto",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Configuration", package: "swift-configuration"),
-            ]
+            ],
+            // The common-password list's licence, kept beside the list (its text is also in the list's header).
+            exclude: ["Password/LICENSE-zxcvbn.txt"]
         ),
         .target(name: "TesseraSQL", dependencies: ["TesseraAuth"]),
         .target(
