@@ -22,8 +22,13 @@ scratch=${TESSERA_FUZZ_SCRATCH:-.build-fuzz}
 build=(swift build --package-path Fuzz --scratch-path "$scratch" -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library)
 
 echo "== fuzz: building ${targets[*]} (libFuzzer + AddressSanitizer, $scratch)"
-{ "${build[@]}" 2>&1 || true; } | { grep -E "error|Compiling Fuzz|Build complete" || true; }
-"${build[@]}" > /dev/null
+build_log="$scratch.build.log"
+mkdir -p "$scratch"
+if ! "${build[@]}" > "$build_log" 2>&1; then
+  grep -E "error" "$build_log" | head -20 || tail -20 "$build_log"
+  exit 1
+fi
+grep -E "Compiling Fuzz|Build complete" "$build_log" || true
 bin=$("${build[@]}" --show-bin-path)
 
 failed=0

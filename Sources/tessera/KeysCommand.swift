@@ -54,8 +54,9 @@ struct KeysCommand: AsyncParsableCommand {
         @OptionGroup var config: ConfigOptions
 
         func run() async throws {
-            let ring = try await asConfigurationError { try await config.load().loadKeyRing() }
-            let uses = try await withServices(config) { tokens, _, _ in try await tokens.environment.store.read { try await $0.keyUses() } }
+            let (ring, uses) = try await withServices(config) { tokens, _, configuration in
+                (try configuration.loadKeyRing(), try await tokens.environment.store.read { try await $0.keyUses() })
+            }
             let time = { (seconds: Int64) in ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(seconds))) }
             for key in ring.keys {
                 let use = uses[key.kid]

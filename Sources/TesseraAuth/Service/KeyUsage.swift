@@ -24,25 +24,26 @@ public final class KeyUsage: Sendable {
         let lastUsed: Gauge
     }
 
-    private let pending = Mutex<[String: KeyUse]>([:])
-    private let handles = Mutex<[String: Handles]>([:])
+    /// Counts since the last flush, and each kid's metric handles, under one lock: the verify
+    /// path takes it once.
+    private struct State {
+        var pending: [String: KeyUse] = [:]
+        var handles: [String: Handles] = [:]
+    }
+
+    private let state = Mutex(State())
 
     public init() {}
 
     /// One verification by `kid` at `now`.
     func record(kid: String, at now: Int64) {
-        pending.withLock { pending in
-            var use = pending[kid] ?? KeyUse(verifications: 0, lastUsedAt: now)
-            use.verifications += 1
-            use.lastUsedAt = max(use.lastUsedAt, now)
-            pending[kid] = use
-        }
-        let metrics = handles.withLock { handles in
-            if let existing = handles[kid] { return existing }
+        let metrics = state.withLock { state in
+            state.pending.add(kid, KeyUse(verifications: 1, lastUsedAt: now))
+            if let existing = state.handles[kid] { return existing }
             let made = Handles(
                 verifications: Counter(label: "tessera_key_verifications_total", dimensions: [("kid", kid)]),
                 lastUsed: Gauge(label: "tessera_key_last_used_seconds", dimensions: [("kid", kid)]))
-            handles[kid] = made
+            state.handles[kid] = made
             return made
         }
         metrics.verifications.increment()
@@ -52,9 +53,9 @@ public final class KeyUsage: Sendable {
     /// Adds the counts since the last flush to `store` in one transaction; on failure they are
     /// kept for the next flush.
     public func flush(to store: any AuthStore) async throws {
-        let taken = pending.withLock { pending in
-            defer { pending = [:] }
-            return pending
+        let taken = state.withLock { state in
+            defer { state.pending = [:] }
+            return state.pending
         }
         guard !taken.isEmpty else { return }
         do {
@@ -62,15 +63,23 @@ public final class KeyUsage: Sendable {
                 for (kid, use) in taken.sorted(by: { $0.key < $1.key }) { try await tx.addKeyUse(kid: kid, use) }
             }
         } catch {
-            pending.withLock { pending in
-                for (kid, use) in taken {
-                    var merged = pending[kid] ?? KeyUse(verifications: 0, lastUsedAt: use.lastUsedAt)
-                    merged.verifications += use.verifications
-                    merged.lastUsedAt = max(merged.lastUsedAt, use.lastUsedAt)
-                    pending[kid] = merged
-                }
+            state.withLock { state in
+                for (kid, use) in taken { state.pending.add(kid, use) }
             }
             throw error
         }
+    }
+}
+
+extension [String: KeyUse] {
+    /// Adds `use` to the counts of `kid`, keeping the later last use.
+    fileprivate mutating func add(_ kid: String, _ use: KeyUse) {
+        guard var sum = self[kid] else {
+            self[kid] = use
+            return
+        }
+        sum.verifications += use.verifications
+        sum.lastUsedAt = Swift.max(sum.lastUsedAt, use.lastUsedAt)
+        self[kid] = sum
     }
 }
