@@ -22,7 +22,7 @@ scratch=${TESSERA_FUZZ_SCRATCH:-.build-fuzz}
 build=(swift build --package-path Fuzz --scratch-path "$scratch" -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library)
 
 echo "== fuzz: building ${targets[*]} (libFuzzer + AddressSanitizer, $scratch)"
-build_log="$scratch.build.log"
+build_log="$scratch/build.log"
 mkdir -p "$scratch"
 if ! "${build[@]}" > "$build_log" 2>&1; then
   grep -E "error" "$build_log" | head -20 || tail -20 "$build_log"
