@@ -58,7 +58,7 @@ start_tessera() {
   (cd "$dir"
    "$binary" keys generate >/dev/null 2>&1
    printf 'load test password\n' | "$binary" user add loadtest >/dev/null
-   "$binary" client add web --public --scope read >/dev/null)
+   "$binary" client add web --public --grant password --grant refresh_token --scope read >/dev/null)
   gateway_secret=$(cd "$dir" && "$binary" client add gateway --grant client_credentials | python3 -c 'import json, sys; print(json.load(sys.stdin)["client_secret"])')
   server_port=$(free_port)
   (cd "$dir" && exec taskset -c 0 "$binary" serve --port "$server_port" 2>"$dir/serve.log") &

@@ -26,7 +26,7 @@ ensure_packages libssl-dev pkg-config
 # front) and headless Chromium with its WebDriver (the browser behind it).
 ensure_packages curl nginx-light caddy chromium chromium-driver
 
-if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import jwt, passlib, pytest, authlib, requests, schemathesis, selenium' 2>/dev/null; then
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import jwt, joserfc, passlib, pytest, authlib, requests, schemathesis, selenium, flask, oic' 2>/dev/null; then
   echo "setup: creating .venv with the interop clients"
   python3 -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check -r Tests/interop/requirements.txt

@@ -29,6 +29,10 @@ public struct JWTValidationOptions: Sendable {
     public var maximumAccessTokenLifetime: Double?
     /// The clock `exp`, `nbf` and `iat` are checked against.
     public var clock: JWTClock = .system
+    /// Whether a token past its `exp` is still accepted (default false). Only for an issuer
+    /// reading back its own ID token as a logout hint, which OpenID Connect RP-Initiated Logout
+    /// §2 asks to accept after it expires; never for a token that grants access.
+    public var acceptsExpired = false
 
     /// Options with every default.
     public init() {}

@@ -82,7 +82,7 @@ public struct JWTVerifier: Sendable {
         let iat = try time("iat")
         if let exp {
             // RFC 7519 §4.1.4: the current time must be before exp.
-            guard now < exp + leeway else { throw JWTError.expired }
+            guard now < exp + leeway || options.acceptsExpired else { throw JWTError.expired }
         } else if options.requireExpiration {
             throw JWTError.missingExpiration
         }

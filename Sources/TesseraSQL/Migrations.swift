@@ -140,6 +140,50 @@ public enum Migrations {
                 7,
                 ["CREATE TABLE key_usage (kid TEXT PRIMARY KEY, verifications BIGINT NOT NULL, last_used_at BIGINT NOT NULL)"]
             ),
+            (
+                8,
+                [
+                    "ALTER TABLE clients ADD COLUMN redirect_uris TEXT NOT NULL DEFAULT ''",
+                    "ALTER TABLE clients ADD COLUMN post_logout_redirect_uris TEXT NOT NULL DEFAULT ''",
+                    "ALTER TABLE clients ADD COLUMN first_party BIGINT NOT NULL DEFAULT 0",
+                    "ALTER TABLE sessions ADD COLUMN parent_id TEXT",
+                    "CREATE INDEX sessions_by_parent ON sessions (parent_id)",
+                    """
+                    CREATE TABLE authorization_requests (
+                        hash TEXT PRIMARY KEY,
+                        browser_hash TEXT NOT NULL,
+                        request TEXT NOT NULL,
+                        session_id TEXT,
+                        created_at BIGINT NOT NULL,
+                        expires_at BIGINT NOT NULL)
+                    """,
+                    """
+                    CREATE TABLE authorization_codes (
+                        hash TEXT PRIMARY KEY,
+                        client_id TEXT NOT NULL,
+                        user_id TEXT NOT NULL,
+                        browser_session_id TEXT NOT NULL,
+                        redirect_uri TEXT NOT NULL,
+                        scope TEXT NOT NULL,
+                        code_challenge TEXT NOT NULL,
+                        nonce TEXT,
+                        auth_time BIGINT NOT NULL,
+                        created_at BIGINT NOT NULL,
+                        expires_at BIGINT NOT NULL,
+                        used_at BIGINT,
+                        token_session_id TEXT)
+                    """,
+                    """
+                    CREATE TABLE consents (
+                        user_id TEXT NOT NULL,
+                        client_id TEXT NOT NULL,
+                        scopes TEXT NOT NULL,
+                        granted_at BIGINT NOT NULL,
+                        PRIMARY KEY (user_id, client_id))
+                    """,
+                ]
+            ),
+            (9, ["ALTER TABLE users ADD COLUMN email TEXT"]),
         ]
     }
 

@@ -22,22 +22,23 @@ public struct SQLAuthTransaction: AuthTransaction {
 
     // MARK: Users
 
-    private static let userColumns = "id, username, password_hash, status, created_at, updated_at, password_changed_at, roles"
+    private static let userColumns = "id, username, password_hash, status, created_at, updated_at, password_changed_at, roles, email"
 
     private static func user(_ row: any SQLRow) throws -> User {
         guard let status = User.Status(rawValue: try row.requiredText(3)) else { throw SQLError.unexpectedValue("users.status") }
         return User(
             id: try row.requiredText(0), username: try row.requiredText(1), passwordHash: try row.requiredText(2), status: status,
             createdAt: try row.requiredInteger(4), updatedAt: try row.requiredInteger(5), passwordChangedAt: try row.requiredInteger(6),
-            roles: Set(list(try row.requiredText(7))))
+            roles: Set(list(try row.requiredText(7))), email: try row.text(8))
     }
 
     public func insertUser(_ user: User) async throws {
         _ = try await run(
-            "INSERT INTO users (\(Self.userColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO users (\(Self.userColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             [
                 .text(user.id), .text(user.username), .text(user.passwordHash), .text(user.status.rawValue),
                 .integer(user.createdAt), .integer(user.updatedAt), .integer(user.passwordChangedAt), .text(Self.roles(user)),
+                user.email.map(SQLValue.text) ?? .null,
             ], conflict: "username")
     }
 
@@ -59,12 +60,13 @@ public struct SQLAuthTransaction: AuthTransaction {
     public func updateUser(_ user: User) async throws {
         _ = try await run(
             """
-            UPDATE users SET username = $1, password_hash = $2, status = $3, updated_at = $4, password_changed_at = $5, roles = $6
-            WHERE id = $7
+            UPDATE users SET username = $1, password_hash = $2, status = $3, updated_at = $4, password_changed_at = $5, roles = $6,
+                email = $7
+            WHERE id = $8
             """,
             [
                 .text(user.username), .text(user.passwordHash), .text(user.status.rawValue), .integer(user.updatedAt),
-                .integer(user.passwordChangedAt), .text(Self.roles(user)), .text(user.id),
+                .integer(user.passwordChangedAt), .text(Self.roles(user)), user.email.map(SQLValue.text) ?? .null, .text(user.id),
             ], conflict: "username")
     }
 
@@ -72,12 +74,14 @@ public struct SQLAuthTransaction: AuthTransaction {
     private static func roles(_ user: User) -> String { user.roles.sorted().joined(separator: " ") }
 
     public func deleteUser(id: String) async throws {
+        _ = try await run("DELETE FROM consents WHERE user_id = $1", [.text(id)])
         _ = try await run("DELETE FROM users WHERE id = $1", [.text(id)])
     }
 
     // MARK: Clients
 
-    private static let clientColumns = "id, secret_hash, kind, grants, scopes, audiences, created_at, introspect, forwards_client_ip"
+    private static let clientColumns =
+        "id, secret_hash, kind, grants, scopes, audiences, created_at, introspect, forwards_client_ip, redirect_uris, post_logout_redirect_uris, first_party"
 
     private static func client(_ row: any SQLRow) throws -> OAuthClient {
         guard let kind = OAuthClient.Kind(rawValue: try row.requiredText(2)) else { throw SQLError.unexpectedValue("clients.kind") }
@@ -88,19 +92,21 @@ public struct SQLAuthTransaction: AuthTransaction {
         return OAuthClient(
             id: try row.requiredText(0), secretHash: try row.text(1), kind: kind, grants: grants,
             scopes: list(try row.requiredText(4)), audiences: list(try row.requiredText(5)), mayIntrospect: try row.requiredInteger(7) != 0,
-            forwardsClientIP: try row.requiredInteger(8) != 0, createdAt: try row.requiredInteger(6))
+            forwardsClientIP: try row.requiredInteger(8) != 0, redirectURIs: list(try row.requiredText(9)),
+            postLogoutRedirectURIs: list(try row.requiredText(10)), firstParty: try row.requiredInteger(11) != 0, createdAt: try row.requiredInteger(6))
     }
 
     private static func list(_ text: String) -> [String] { text.split(separator: " ").map(String.init) }
 
     public func insertClient(_ client: OAuthClient) async throws {
         _ = try await run(
-            "INSERT INTO clients (\(Self.clientColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO clients (\(Self.clientColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             [
                 .text(client.id), client.secretHash.map(SQLValue.text) ?? .null, .text(client.kind.rawValue),
                 .text(client.grants.map(\.rawValue).joined(separator: " ")), .text(client.scopes.joined(separator: " ")),
                 .text(client.audiences.joined(separator: " ")), .integer(client.createdAt), .integer(client.mayIntrospect ? 1 : 0),
-                .integer(client.forwardsClientIP ? 1 : 0),
+                .integer(client.forwardsClientIP ? 1 : 0), .text(client.redirectURIs.joined(separator: " ")),
+                .text(client.postLogoutRedirectURIs.joined(separator: " ")), .integer(client.firstParty ? 1 : 0),
             ], conflict: "client_id")
     }
 
@@ -120,38 +126,44 @@ public struct SQLAuthTransaction: AuthTransaction {
 
     public func updateClient(_ client: OAuthClient) async throws {
         _ = try await run(
-            "UPDATE clients SET grants = $1, scopes = $2, audiences = $3, introspect = $4, forwards_client_ip = $5 WHERE id = $6",
+            """
+            UPDATE clients SET grants = $1, scopes = $2, audiences = $3, introspect = $4, forwards_client_ip = $5, redirect_uris = $6,
+                post_logout_redirect_uris = $7, first_party = $8
+            WHERE id = $9
+            """,
             [
                 .text(client.grants.map(\.rawValue).joined(separator: " ")), .text(client.scopes.joined(separator: " ")),
                 .text(client.audiences.joined(separator: " ")), .integer(client.mayIntrospect ? 1 : 0),
-                .integer(client.forwardsClientIP ? 1 : 0), .text(client.id),
+                .integer(client.forwardsClientIP ? 1 : 0), .text(client.redirectURIs.joined(separator: " ")),
+                .text(client.postLogoutRedirectURIs.joined(separator: " ")), .integer(client.firstParty ? 1 : 0), .text(client.id),
             ])
     }
 
     public func deleteClient(id: String) async throws {
+        _ = try await run("DELETE FROM consents WHERE client_id = $1", [.text(id)])
         _ = try await run("DELETE FROM clients WHERE id = $1", [.text(id)])
     }
 
     // MARK: Sessions
 
     private static let sessionColumns =
-        "id, user_id, client_id, created_at, last_seen_at, idle_expires_at, absolute_expires_at, revoked_at, cookie_hash, scope"
+        "id, user_id, client_id, created_at, last_seen_at, idle_expires_at, absolute_expires_at, revoked_at, cookie_hash, scope, parent_id"
 
     private static func session(_ row: any SQLRow) throws -> Session {
         Session(
             id: try row.requiredText(0), userID: try row.requiredText(1), clientID: try row.requiredText(2),
             createdAt: try row.requiredInteger(3), lastSeenAt: try row.requiredInteger(4), idleExpiresAt: try row.requiredInteger(5),
             absoluteExpiresAt: try row.requiredInteger(6), revokedAt: try row.integer(7), cookieHash: try row.text(8),
-            scope: try row.requiredText(9))
+            scope: try row.requiredText(9), parentID: try row.text(10))
     }
 
     public func insertSession(_ session: Session) async throws {
         _ = try await run(
-            "INSERT INTO sessions (\(Self.sessionColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO sessions (\(Self.sessionColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             [
                 .text(session.id), .text(session.userID), .text(session.clientID), .integer(session.createdAt), .integer(session.lastSeenAt),
                 .integer(session.idleExpiresAt), .integer(session.absoluteExpiresAt), session.revokedAt.map(SQLValue.integer) ?? .null,
-                session.cookieHash.map(SQLValue.text) ?? .null, .text(session.scope),
+                session.cookieHash.map(SQLValue.text) ?? .null, .text(session.scope), session.parentID.map(SQLValue.text) ?? .null,
             ])
     }
 
@@ -171,12 +183,109 @@ public struct SQLAuthTransaction: AuthTransaction {
         try await run("SELECT \(Self.sessionColumns) FROM sessions WHERE client_id = $1 ORDER BY created_at DESC, id", [.text(clientID)]).map(Self.session)
     }
 
+    public func sessions(parentID: String) async throws -> [Session] {
+        try await run("SELECT \(Self.sessionColumns) FROM sessions WHERE parent_id = $1 ORDER BY created_at DESC, id", [.text(parentID)]).map(Self.session)
+    }
+
     public func updateSession(_ session: Session) async throws {
         _ = try await run(
             "UPDATE sessions SET last_seen_at = $1, idle_expires_at = $2, revoked_at = $3 WHERE id = $4",
             [
                 .integer(session.lastSeenAt), .integer(session.idleExpiresAt), session.revokedAt.map(SQLValue.integer) ?? .null, .text(session.id),
             ])
+    }
+
+    // MARK: The authorization code flow
+
+    private static let pendingColumns = "hash, browser_hash, request, session_id, created_at, expires_at"
+
+    public func insertPendingAuthorization(_ pending: PendingAuthorization) async throws {
+        _ = try await run(
+            "INSERT INTO authorization_requests (\(Self.pendingColumns)) VALUES ($1, $2, $3, $4, $5, $6)",
+            [
+                .text(pending.hash), .text(pending.browserHash), .text(pending.request), pending.sessionID.map(SQLValue.text) ?? .null,
+                .integer(pending.createdAt), .integer(pending.expiresAt),
+            ])
+    }
+
+    public func pendingAuthorization(hash: String, forUpdate: Bool) async throws -> PendingAuthorization? {
+        try await run("SELECT \(Self.pendingColumns) FROM authorization_requests WHERE hash = $1\(forUpdate ? lock : "")", [.text(hash)]).first.map {
+            PendingAuthorization(
+                hash: try $0.requiredText(0), browserHash: try $0.requiredText(1), request: try $0.requiredText(2), sessionID: try $0.text(3),
+                createdAt: try $0.requiredInteger(4), expiresAt: try $0.requiredInteger(5))
+        }
+    }
+
+    public func updatePendingAuthorization(_ pending: PendingAuthorization) async throws {
+        _ = try await run(
+            "UPDATE authorization_requests SET session_id = $1, request = $2 WHERE hash = $3",
+            [pending.sessionID.map(SQLValue.text) ?? .null, .text(pending.request), .text(pending.hash)])
+    }
+
+    public func deletePendingAuthorization(hash: String) async throws {
+        _ = try await run("DELETE FROM authorization_requests WHERE hash = $1", [.text(hash)])
+    }
+
+    private static let codeColumns = """
+        hash, client_id, user_id, browser_session_id, redirect_uri, scope, code_challenge, nonce, auth_time, created_at, expires_at, used_at,
+        token_session_id
+        """
+
+    public func insertAuthorizationCode(_ code: AuthorizationCode) async throws {
+        _ = try await run(
+            "INSERT INTO authorization_codes (\(Self.codeColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            [
+                .text(code.hash), .text(code.clientID), .text(code.userID), .text(code.browserSessionID), .text(code.redirectURI), .text(code.scope),
+                .text(code.codeChallenge), code.nonce.map(SQLValue.text) ?? .null, .integer(code.authTime), .integer(code.createdAt),
+                .integer(code.expiresAt), code.usedAt.map(SQLValue.integer) ?? .null, code.tokenSessionID.map(SQLValue.text) ?? .null,
+            ])
+    }
+
+    public func authorizationCodeForExchange(hash: String) async throws -> AuthorizationCode? {
+        try await run("SELECT \(Self.codeColumns) FROM authorization_codes WHERE hash = $1\(lock)", [.text(hash)]).first.map {
+            AuthorizationCode(
+                hash: try $0.requiredText(0), clientID: try $0.requiredText(1), userID: try $0.requiredText(2),
+                browserSessionID: try $0.requiredText(3), redirectURI: try $0.requiredText(4), scope: try $0.requiredText(5),
+                codeChallenge: try $0.requiredText(6), nonce: try $0.text(7), authTime: try $0.requiredInteger(8),
+                createdAt: try $0.requiredInteger(9), expiresAt: try $0.requiredInteger(10), usedAt: try $0.integer(11),
+                tokenSessionID: try $0.text(12))
+        }
+    }
+
+    public func updateAuthorizationCode(_ code: AuthorizationCode) async throws {
+        _ = try await run(
+            "UPDATE authorization_codes SET used_at = $1, token_session_id = $2 WHERE hash = $3",
+            [code.usedAt.map(SQLValue.integer) ?? .null, code.tokenSessionID.map(SQLValue.text) ?? .null, .text(code.hash)])
+    }
+
+    private static func consent(_ row: any SQLRow) throws -> Consent {
+        Consent(
+            userID: try row.requiredText(0), clientID: try row.requiredText(1), scopes: list(try row.requiredText(2)),
+            grantedAt: try row.requiredInteger(3))
+    }
+
+    public func consent(userID: String, clientID: String) async throws -> Consent? {
+        try await run(
+            "SELECT user_id, client_id, scopes, granted_at FROM consents WHERE user_id = $1 AND client_id = $2", [.text(userID), .text(clientID)]
+        ).first.map(Self.consent)
+    }
+
+    public func consents(userID: String) async throws -> [Consent] {
+        try await run("SELECT user_id, client_id, scopes, granted_at FROM consents WHERE user_id = $1 ORDER BY client_id", [.text(userID)])
+            .map(Self.consent)
+    }
+
+    public func saveConsent(_ consent: Consent) async throws {
+        _ = try await run(
+            """
+            INSERT INTO consents (user_id, client_id, scopes, granted_at) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (user_id, client_id) DO UPDATE SET scopes = excluded.scopes, granted_at = excluded.granted_at
+            """,
+            [.text(consent.userID), .text(consent.clientID), .text(consent.scopes.joined(separator: " ")), .integer(consent.grantedAt)])
+    }
+
+    public func deleteConsent(userID: String, clientID: String) async throws {
+        _ = try await run("DELETE FROM consents WHERE user_id = $1 AND client_id = $2", [.text(userID), .text(clientID)])
     }
 
     // MARK: Revoked session-less access tokens
@@ -334,7 +443,7 @@ public struct SQLAuthTransaction: AuthTransaction {
 
     // MARK: Retention
 
-    public func pruneExpired(endedBefore: Int64, auditBefore: Int64) async throws -> PrunedRows {
+    public func pruneExpired(endedBefore: Int64, auditBefore: Int64, formsBefore: Int64) async throws -> PrunedRows {
         let cutoff = SQLValue.integer(endedBefore)
         // A session ends when revoked or at the earlier of its two expiries.
         let endedSessions = """
@@ -350,6 +459,8 @@ public struct SQLAuthTransaction: AuthTransaction {
         let sessions = try await run("DELETE FROM sessions WHERE id IN (\(endedSessions)) RETURNING id", [cutoff]).count
         let audit = try await run("DELETE FROM audit_events WHERE at < $1 RETURNING id", [.integer(auditBefore)]).count
         _ = try await run("DELETE FROM revoked_tokens WHERE expires_at < $1", [cutoff])
+        _ = try await run("DELETE FROM authorization_codes WHERE expires_at < $1", [cutoff])
+        _ = try await run("DELETE FROM authorization_requests WHERE expires_at < $1", [.integer(formsBefore)])
         return PrunedRows(refreshTokens: tokens, sessions: sessions, auditEvents: audit)
     }
 

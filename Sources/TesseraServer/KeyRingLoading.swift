@@ -20,14 +20,15 @@ extension TesseraConfiguration {
         }
     }
 
-    /// The key ring a server signs with; a first start with no key file creates one (one HS256
-    /// key, mode 0600) and logs it.
+    /// The key ring a server signs with; a first start with no key file creates one (one ES256
+    /// key, mode 0600: asymmetric, so resource servers can verify from the JWK Set and ID
+    /// tokens can be signed) and logs it.
     func ensureKeyRing(logger: Logger, now: Int) throws -> JWTKeyRing {
         if inlineJWKS == nil, !FileManager.default.fileExists(atPath: keysFile) {
             do {
                 var ring = try JWTKeyRing(keys: [])
                 let kid = try JWTKey.defaultKid(now: now)
-                try ring.add(JWTKey.generate(kid: kid, algorithm: .hs256, created: now))
+                try ring.add(JWTKey.generate(kid: kid, algorithm: .es256, created: now))
                 try ring.write(toFile: keysFile)
                 logger.notice("created a new key ring", metadata: ["file": "\(keysFile)", "kid": "\(kid)"])
             } catch {

@@ -69,18 +69,32 @@ struct PruneCommand: AsyncParsableCommand {
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user", abstract: "Manage user accounts.",
-        subcommands: [Add.self, List.self, Grant.self, Revoke.self, Disable.self, Enable.self, Delete.self, SetPassword.self])
+        subcommands: [Add.self, List.self, Grant.self, Revoke.self, Disable.self, Enable.self, Delete.self, SetPassword.self, SetEmail.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a user; the password is read from stdin. Prints the user id.")
         @OptionGroup var config: ConfigOptions
         @Argument(help: "Username.") var name: String
         @Option(help: "A role the user holds (e.g. admin, which tessera:admin needs); repeat for several.") var role: [String] = []
+        @Option(help: "The user's e-mail address (the OpenID Connect email scope; never verified).") var email: String?
 
         func run() async throws {
             try await withServices(config) { _, accounts, configuration in
                 let password = try readNewPassword(configuration)
-                print(try await accounts.createUser(username: name, password: password, roles: role, actor: "cli").id)
+                print(try await accounts.createUser(username: name, password: password, roles: role, email: email, actor: "cli").id)
+            }
+        }
+    }
+
+    struct SetEmail: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "set-email", abstract: "Set a user's e-mail address, or remove it with \"\".")
+        @OptionGroup var config: ConfigOptions
+        @Argument(help: "Username.") var name: String
+        @Argument(help: "E-mail address; \"\" removes it.") var email: String
+
+        func run() async throws {
+            try await withServices(config) { _, accounts, _ in
+                try await accounts.update(userID: accounts.user(username: name).id, .init(email: email), actor: "cli")
             }
         }
     }
@@ -190,23 +204,33 @@ struct ClientCommand: AsyncParsableCommand {
         @OptionGroup var config: ConfigOptions
         @Argument(help: "Client id.") var id: String
         @Flag(name: .customLong("public"), help: "A public client (no secret), e.g. a browser or mobile app.") var isPublic = false
-        @Option(help: "Allowed grant: password, refresh_token, client_credentials; repeat for several.") var grant: [String] = []
+        @Option(
+            help: """
+                Allowed grant: authorization_code, refresh_token, client_credentials, password; repeat for several. Default: \
+                authorization_code and refresh_token with --redirect-uri, else client_credentials (confidential). The password grant \
+                is never a default.
+                """) var grant: [String] = []
         @Option(help: "Allowed scope; repeat for several.") var scope: [String] = []
         @Option(help: "Audience of its access tokens; repeat for several (default: token.audience).") var audience: [String] = []
         @Flag(help: "May call /oauth/introspect (confidential clients only).") var introspect = false
         @Flag(help: "May send end_user_ip, the address of the user it logs in (confidential clients only).") var forwardsClientIP = false
+        @OptionGroup var browser: BrowserOptions
 
         func run() async throws {
-            let grants = try (grant.isEmpty ? (isPublic ? ["password", "refresh_token"] : ["client_credentials"]) : grant).map { name in
+            if grant.isEmpty, isPublic, browser.redirectURI.isEmpty {
+                throw CLIError.usage("a public client needs --redirect-uri (the authorization code flow) or an explicit --grant")
+            }
+            let defaults = browser.redirectURI.isEmpty ? ["client_credentials"] : ["authorization_code", "refresh_token"]
+            let grants = try (grant.isEmpty ? defaults : grant).map { name in
                 guard let grant = GrantType(rawValue: name) else {
-                    throw CLIError.usage("unknown grant \(name): use password, refresh_token or client_credentials")
+                    throw CLIError.usage("unknown grant \(name): use \(GrantType.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 return grant
             }
             try await withServices(config) { _, accounts, _ in
                 let created = try await accounts.createClient(
                     id: id, kind: isPublic ? .public : .confidential, grants: grants, scopes: scope, audiences: audience,
-                    mayIntrospect: introspect, forwardsClientIP: forwardsClientIP)
+                    mayIntrospect: introspect, forwardsClientIP: forwardsClientIP, browser: browser.settings)
                 var output: JSONObject = ["client_id": .string(created.client.id)]
                 if let secret = created.secret { output["client_secret"] = .string(secret) }
                 print(output.serialized)
@@ -216,7 +240,7 @@ struct ClientCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List clients: id, kind, grants, scopes, audiences, introspect, forwards-client-ip (yes/no). Never secrets.")
+            abstract: "List clients: id, kind, grants, scopes, audiences, introspect, forwards-client-ip, first-party (yes/no), redirect URIs. Never secrets.")
         @OptionGroup var config: ConfigOptions
 
         func run() async throws {
@@ -226,7 +250,7 @@ struct ClientCommand: AsyncParsableCommand {
                         [
                             client.id, client.kind.rawValue, client.grants.map(\.rawValue).joined(separator: ","),
                             client.scopes.joined(separator: ","), client.audiences.joined(separator: ","), client.mayIntrospect ? "yes" : "no",
-                            client.forwardsClientIP ? "yes" : "no",
+                            client.forwardsClientIP ? "yes" : "no", client.firstParty ? "yes" : "no", client.redirectURIs.joined(separator: ","),
                         ].joined(separator: "\t"))
                 }
             }
@@ -239,15 +263,33 @@ struct ClientCommand: AsyncParsableCommand {
         @Argument(help: "Client id.") var id: String
         @Flag(inversion: .prefixedNo, help: "Whether it may call /oauth/introspect (confidential clients only).") var introspect: Bool?
         @Flag(inversion: .prefixedNo, help: "Whether it may send end_user_ip (confidential clients only).") var forwardsClientIP: Bool?
+        @OptionGroup var browser: BrowserOptions
 
         func validate() throws {
-            guard introspect != nil || forwardsClientIP != nil else { throw ValidationError("name a change: --[no-]introspect, --[no-]forwards-client-ip") }
+            guard introspect != nil || forwardsClientIP != nil || browser.settings != AccountService.BrowserSettings() else {
+                throw ValidationError(
+                    "name a change: --[no-]introspect, --[no-]forwards-client-ip, --redirect-uri, --post-logout-redirect-uri, --[no-]first-party")
+            }
         }
 
         func run() async throws {
             try await withServices(config) { _, accounts, _ in
-                try await accounts.updateClient(id: id, introspect: introspect, forwardsClientIP: forwardsClientIP)
+                try await accounts.updateClient(id: id, introspect: introspect, forwardsClientIP: forwardsClientIP, browser: browser.settings)
             }
+        }
+    }
+
+    /// Where a client's browser flows return; on `update`, a given list replaces the old one.
+    struct BrowserOptions: ParsableArguments {
+        @Option(help: "Redirect URI for the authorization code flow (https, http://127.0.0.1:PORT/…, or com.example.app:/…); repeat for several.")
+        var redirectURI: [String] = []
+        @Option(help: "Where RP-initiated logout may return to; repeat for several.") var postLogoutRedirectURI: [String] = []
+        @Flag(inversion: .prefixedNo, help: "A client you run: its users are not asked to consent.") var firstParty: Bool?
+
+        var settings: AccountService.BrowserSettings {
+            AccountService.BrowserSettings(
+                redirectURIs: redirectURI.isEmpty ? nil : redirectURI, postLogoutRedirectURIs: postLogoutRedirectURI.isEmpty ? nil : postLogoutRedirectURI,
+                firstParty: firstParty)
         }
     }
 

@@ -194,7 +194,7 @@ struct OAuthEndpointTests {
             #expect(metadata["issuer"] == .string("https://auth.test"))
             #expect(metadata["token_endpoint"] == .string("https://auth.test/oauth/token"))
             #expect(metadata["introspection_endpoint"] == .string("https://auth.test/oauth/introspect"))
-            #expect(metadata["response_types_supported"] == .array([]))
+            #expect(metadata["response_types_supported"] == .array([.string("code")]))
             #expect(await h.send(.GET, "/.well-known/jwks.json").jsonBody == ["keys": .array([])])
             #expect(await h.send(.GET, "/healthz").status == .ok)
             #expect(await h.send(.GET, "/readyz").status == .ok)

@@ -1,7 +1,6 @@
 """Every key of Config/tessera.json, set to a value other than its default through TESSERA_*
 environment variables, observed in the running `tessera serve` or in the CLI: the table
 asserts that it covers the file, so a new key without an observation here fails."""
-import base64
 import json
 import os
 import signal
@@ -117,9 +116,9 @@ def test_every_key_reaches_serve_or_the_cli(tessera):
     weak = tessera.run("password", "hash", stdin=PASSWORD + "\n", env={**env, "TESSERA_PASSWORD_ALLOW_WEAK_COST": "false"})
     assert weak.returncode == 2 and "below the OWASP minimum" in weak.stderr, weak.stderr
     assert tessera.run("user", "add", "alice", stdin=PASSWORD + "\n", env=env).returncode == 0
-    assert tessera.run("client", "add", "web", "--public", "--scope", "read", env=env).returncode == 0
+    assert tessera.run("client", "add", "web", "--public", "--grant", "password", "--grant", "refresh_token", "--scope", "read", env=env).returncode == 0
     # auth.scope_roles: billing:write is restricted (a public client cannot carry it), tessera:admin needs role root.
-    assert tessera.run("client", "add", "ui", "--public", "--scope", "billing:write", env=env).returncode == 2
+    assert tessera.run("client", "add", "ui", "--public", "--grant", "password", "--grant", "refresh_token", "--scope", "billing:write", env=env).returncode == 2
     assert tessera.run("user", "add", "rooty", "--role", "root", stdin=PASSWORD + "\n", env=env).returncode == 0
     console = json.loads(tessera.run("client", "add", "console", "--grant", "password", "--scope", "tessera:admin", env=env).stdout)
     # database.tls / tls_ca_file: a PostgreSQL store would be checked against that CA file, which
@@ -161,11 +160,13 @@ def test_every_key_reaches_serve_or_the_cli(tessera):
         # http.metrics_address: its own listener serves /metrics; the main port has none.
         assert curl(f"http://{host}:{metrics_port}/metrics").stdout == "200"
         assert curl(f"{issuer}/metrics").stdout == "404"
-        # keys.file: created at first start, private.
+        # keys.file: created at first start (one ES256 key), private.
         ring = workdir / "secrets" / "ring.json"
         assert stat.S_IMODE(ring.stat().st_mode) == 0o600
         key = json.loads(ring.read_text())["keys"][0]
-        secret = base64.urlsafe_b64decode(key["k"] + "=" * (-len(key["k"]) % 4))
+        assert key["alg"] == "ES256" and "d" in key
+        private = jwt.PyJWK(key).key
+        public = private.public_key()
         # issuer: the metadata names it.
         assert requests.get(f"{issuer}/.well-known/oauth-authorization-server", timeout=10).json()["issuer"] == issuer
         # http.login_client_id: /v1/login without client_id logs in through web.
@@ -176,7 +177,7 @@ def test_every_key_reaches_serve_or_the_cli(tessera):
         assert issued["expires_in"] == 120
         header = jwt.get_unverified_header(issued["access_token"])
         assert header["typ"] == "example+jwt"
-        claims = jwt.decode(issued["access_token"], secret, algorithms=["HS256"], audience="aud-a", issuer=issuer)
+        claims = jwt.decode(issued["access_token"], public, algorithms=["ES256"], audience="aud-a", issuer=issuer)
         assert claims["aud"] == ["aud-a", "aud-b"]
 
         def verify(token: str) -> int:
@@ -185,7 +186,7 @@ def test_every_key_reaches_serve_or_the_cli(tessera):
         def sign(exp_offset: int, **extra) -> str:
             now = int(time.time())
             body = {"iss": issuer, "sub": "s", "aud": "aud-a", "client_id": "web", "jti": "j", "iat": now - 60, "exp": now + exp_offset, **extra}
-            return jwt.encode(body, secret, algorithm="HS256", headers={"kid": key["kid"], "typ": "example+jwt"})
+            return jwt.encode(body, private, algorithm="ES256", headers={"kid": key["kid"], "typ": "example+jwt"})
 
         assert verify(issued["access_token"]) == 200
         # token.leeway_seconds=0: expired 5 s ago is refused (the default 60 s would accept it).
@@ -196,7 +197,7 @@ def test_every_key_reaches_serve_or_the_cli(tessera):
         assert tessera.run("token", "mint", "--sub", "a", "--ttl", "601", env=env).returncode == 2
         minted = tessera.run("token", "mint", "--sub", "a", "--ttl", "600", env=env)
         assert minted.returncode == 0, minted.stderr
-        assert jwt.decode(minted.stdout.strip(), secret, algorithms=["HS256"], audience="aud-a", issuer=issuer)["client_id"] == "ops-cli"
+        assert jwt.decode(minted.stdout.strip(), public, algorithms=["ES256"], audience="aud-a", issuer=issuer)["client_id"] == "ops-cli"
         assert verify(minted.stdout.strip()) == 200
         # auth.scope_roles: the holder of role root receives tessera:admin, alice does not.
         for user, granted in (("rooty", "tessera:admin"), ("alice", "")):

@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 import uuid
+from pathlib import Path
 
 import pytest
 import requests
@@ -23,7 +24,7 @@ def server(tessera):
     metrics_port = free_port()
     env = {**tessera.env, **FAST, "TESSERA_HTTP_METRICS_ADDRESS": f"127.0.0.1:{metrics_port}"}
     assert tessera.run("user", "add", "alice", stdin=PASSWORD + "\n", env=FAST).returncode == 0
-    assert tessera.run("client", "add", "web", "--public", "--scope", "read", "--scope", "write").returncode == 0
+    assert tessera.run("client", "add", "web", "--public", "--grant", "password", "--grant", "refresh_token", "--scope", "read", "--scope", "write").returncode == 0
     running = Server(tessera.binary, tessera.workdir, env)
     running.metrics_url = f"http://127.0.0.1:{metrics_port}/metrics"
     yield running
@@ -142,7 +143,7 @@ def test_two_instances_share_postgres_state(tessera):
     store = admin.rsplit("/", 1)[0] + "/" + database
     env = {**tessera.env, **FAST}
     assert tessera.run("user", "add", "alice", "--store", store, stdin=PASSWORD + "\n", env=FAST).returncode == 0
-    assert tessera.run("client", "add", "web", "--public", "--store", store).returncode == 0
+    assert tessera.run("client", "add", "web", "--public", "--grant", "password", "--grant", "refresh_token", "--store", store).returncode == 0
     assert tessera.run("keys", "generate").returncode == 0
     first = Server(tessera.binary, tessera.workdir, env, store=store)
     second = Server(tessera.binary, tessera.workdir, env, store=store)
@@ -195,7 +196,7 @@ def test_metrics_on_the_main_port_need_the_scope(tessera):
     """Without http.metrics_address: Prometheus-style scraping with client_credentials works;
     anonymous, another scope and an ordinary user are refused."""
     assert tessera.run("user", "add", "alice", stdin=PASSWORD + "\n", env=FAST).returncode == 0
-    assert tessera.run("client", "add", "web", "--public", "--scope", "read").returncode == 0
+    assert tessera.run("client", "add", "web", "--public", "--grant", "password", "--grant", "refresh_token", "--scope", "read").returncode == 0
     scraper = json.loads(tessera.run("client", "add", "prometheus", "--grant", "client_credentials", "--scope", "tessera:metrics").stdout)
     other = json.loads(tessera.run("client", "add", "svc", "--grant", "client_credentials", "--scope", "tessera:admin").stdout)
     running = Server(tessera.binary, tessera.workdir, {**tessera.env, **FAST})
@@ -231,7 +232,7 @@ def test_schemathesis_no_server_errors_no_schema_violations(tessera):
     body match the document, schema-valid requests are accepted and schema-invalid ones refused."""
     env = {**tessera.env, **FAST, "TESSERA_HTTP_RATE_LIMIT_PER_SECOND": "0"}
     assert tessera.run("user", "add", "alice", stdin=PASSWORD + "\n", env=FAST).returncode == 0
-    assert tessera.run("client", "add", "web", "--public").returncode == 0
+    assert tessera.run("client", "add", "web", "--public", "--grant", "password", "--grant", "refresh_token").returncode == 0
     admin = json.loads(tessera.run("client", "add", "admin", "--grant", "client_credentials", "--scope", "tessera:admin",
                                    "--scope", "tessera:metrics").stdout)
     running = Server(tessera.binary, tessera.workdir, env)
@@ -239,7 +240,8 @@ def test_schemathesis_no_server_errors_no_schema_violations(tessera):
         token = requests.post(running.url + "/oauth/token", auth=(admin["client_id"], admin["client_secret"]),
                               data={"grant_type": "client_credentials"}, timeout=10).json()["access_token"]
         result = subprocess.run(
-            [os.path.join(os.path.dirname(sys.executable), "schemathesis"), "run", running.url + "/openapi.json",
+            [os.path.join(os.path.dirname(sys.executable), "schemathesis"), "--config-file", str(Path(__file__).parent / "schemathesis.toml"),
+             "run", running.url + "/openapi.json",
              "--checks", "all", "--phases", "examples,coverage,fuzzing,stateful",
              "--max-examples", "25", "--generation-deterministic", "--request-timeout", "10", "--suppress-health-check", "all",
              "-H", f"Authorization: Bearer {token}"],

@@ -15,7 +15,7 @@ def test_a_swift_service_verifies_tessera_tokens_from_the_jwks(tessera):
     tessera.ok("keys", "generate", "--alg", "ES256", "--kid", "es")
     fast = {"TESSERA_PASSWORD_SCRYPT_LN": "8"}
     assert tessera.run("user", "add", "alice", stdin="a long enough password\n", env=fast).returncode == 0
-    tessera.ok("client", "add", "web", "--public", "--scope", "read")
+    tessera.ok("client", "add", "web", "--public", "--grant", "password", "--grant", "refresh_token", "--scope", "read")
     running = Server(tessera.binary, tessera.workdir, {**tessera.env, **fast})
     try:
         metadata = requests.get(running.url + "/.well-known/oauth-authorization-server", timeout=10).json()

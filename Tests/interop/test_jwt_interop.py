@@ -95,7 +95,7 @@ def test_asymmetric_tokens_verify_in_pyjwt_from_the_live_jwks(tessera, alg):
     from server import Server
     tessera.ok("keys", "generate", "--alg", alg, "--kid", f"k-{alg}")
     assert tessera.run("user", "add", "alice", stdin="a long enough password\n", env={"TESSERA_PASSWORD_SCRYPT_LN": "8"}).returncode == 0
-    tessera.ok("client", "add", "web", "--public", "--scope", "read")
+    tessera.ok("client", "add", "web", "--public", "--grant", "password", "--grant", "refresh_token", "--scope", "read")
     running = Server(tessera.binary, tessera.workdir, {**tessera.env, "TESSERA_PASSWORD_SCRYPT_LN": "8"})
     try:
         token = requests.post(running.url + "/oauth/token", data={"grant_type": "password", "client_id": "web", "username": "alice",

@@ -54,7 +54,7 @@ def test_keys_list_counts_verifications_per_key(tessera):
     tessera.ok("keys", "generate", "--alg", "ES256", "--kid", "old")
     fast = {"TESSERA_PASSWORD_SCRYPT_LN": "8"}
     assert tessera.run("user", "add", "alice", stdin="a long enough password\n", env=fast).returncode == 0
-    tessera.ok("client", "add", "web", "--public")
+    tessera.ok("client", "add", "web", "--public", "--grant", "password", "--grant", "refresh_token")
     running = Server(tessera.binary, tessera.workdir, {**tessera.env, **fast})
     try:
         token = requests.post(running.url + "/v1/login", json={"username": "alice", "password": "a long enough password", "client_id": "web"},

@@ -18,7 +18,7 @@ def login(server: Server, source: str, password: str) -> str:
 def test_twenty_attacking_addresses_cannot_lock_the_owner_out(tessera):
     fast = {"TESSERA_PASSWORD_SCRYPT_LN": "8"}
     assert tessera.run("user", "add", "owner", stdin=PASSWORD + "\n", env=fast).returncode == 0
-    assert tessera.run("client", "add", "web", "--public").returncode == 0
+    assert tessera.run("client", "add", "web", "--public", "--grant", "password", "--grant", "refresh_token").returncode == 0
     server = Server(tessera.binary, tessera.workdir, {**tessera.env, **fast})
     try:
         assert login(server, "127.0.0.2", PASSWORD) == "200"  # the owner, from home

@@ -67,7 +67,7 @@ def test_store_down_readyz_503_verify_still_200_token_503(tessera):
     store = f"postgres://postgres@127.0.0.1:{proxy.port}/{database}"
     env = {**tessera.env, **FAST}
     assert tessera.run("user", "add", "alice", "--store", store, stdin=PASSWORD + "\n", env=env).returncode == 0
-    assert tessera.run("client", "add", "web", "--public", "--store", store, env=env).returncode == 0
+    assert tessera.run("client", "add", "web", "--public", "--grant", "password", "--grant", "refresh_token", "--store", store, env=env).returncode == 0
     server = Server(tessera.binary, tessera.workdir, env, store=store)
     try:
         assert requests.get(server.url + "/readyz", timeout=10).status_code == 200
@@ -99,7 +99,7 @@ def test_postgres_stopped_mid_run_fails_closed_unless_told_otherwise(tessera, fa
     store = f"postgres://postgres@127.0.0.1:{proxy.port}/{database}"
     env = {**tessera.env, **FAST, "TESSERA_REVOCATION_MAX_STALENESS_SECONDS": "4", "TESSERA_REVOCATION_FAIL_OPEN": str(fail_open).lower()}
     assert tessera.run("user", "add", "alice", "--store", store, stdin=PASSWORD + "\n", env=env).returncode == 0
-    assert tessera.run("client", "add", "web", "--public", "--store", store, env=env).returncode == 0
+    assert tessera.run("client", "add", "web", "--public", "--grant", "password", "--grant", "refresh_token", "--store", store, env=env).returncode == 0
     server = Server(tessera.binary, tessera.workdir, env, store=store)
     try:
         token = requests.post(server.url + "/v1/login", json={"username": "alice", "password": PASSWORD}, timeout=30).json()["access_token"]
@@ -201,7 +201,7 @@ def test_user_list_pages_and_client_default_grants(tessera):
     assert names(cli("user", "list", "--limit", "2").stdout) == ["ann", "ben"]
     assert names(cli("user", "list", "--limit", "2", "--after", "ben").stdout) == ["cat", "dan"]
     assert cli("user", "list", "--limit", "0").returncode == 2
-    assert cli("client", "add", "spa", "--public").returncode == 0
+    assert cli("client", "add", "spa", "--public", "--grant", "password", "--grant", "refresh_token").returncode == 0
     assert cli("client", "add", "svc").returncode == 0
     listing = {line.split("\t")[0]: line.split("\t") for line in cli("client", "list").stdout.splitlines()}
     assert listing["spa"][1:3] == ["public", "password,refresh_token"]

@@ -59,7 +59,7 @@ def test_clients(tessera, store):
     assert created.returncode == 0, created.stderr
     body = json.loads(created.stdout)
     assert body["client_id"] == "billing" and len(body["client_secret"]) == 43
-    public = json.loads(cli("client", "add", "spa", "--public").stdout)
+    public = json.loads(cli("client", "add", "spa", "--public", "--grant", "password", "--grant", "refresh_token").stdout)
     assert public == {"client_id": "spa"}
     listing = cli("client", "list").stdout
     assert "billing\tconfidential\tclient_credentials\tinvoices:read\tbilling-api\tno\tno" in listing
@@ -72,7 +72,7 @@ def test_clients(tessera, store):
     assert cli("client", "update", "login-backend", "--no-forwards-client-ip", "--introspect").returncode == 0
     assert "login-backend\tconfidential\tpassword\t\t\tyes\tno" in cli("client", "list").stdout
     assert cli("client", "update", "login-backend").returncode == 2
-    assert cli("client", "add", "spa2", "--public", "--forwards-client-ip").returncode == 2
+    assert cli("client", "add", "spa2", "--public", "--grant", "password", "--grant", "refresh_token", "--forwards-client-ip").returncode == 2
     assert cli("client", "update", "spa", "--forwards-client-ip").returncode == 2
     assert cli("client", "remove", "spa").returncode == 0
     assert cli("client", "remove", "spa").returncode == 1
@@ -88,7 +88,7 @@ def test_sessions_listed_and_revoked(tessera, store):
     assert cli("session", "list", "nobody").returncode == 1
     assert cli("session", "revoke", "no-such-session").returncode == 1
     assert cli("user", "add", "carol", stdin="a long enough password\n").returncode == 0
-    assert cli("client", "add", "web", "--public").returncode == 0
+    assert cli("client", "add", "web", "--public", "--grant", "password", "--grant", "refresh_token").returncode == 0
     assert cli("session", "list", "carol").stdout == ""
     server = Server(tessera.binary, tessera.workdir, {**tessera.env, **FAST}, store=store)
     try:
@@ -108,7 +108,7 @@ def test_sessions_listed_and_revoked(tessera, store):
 def test_set_password_changes_what_logs_in(tessera, store):
     cli = lambda *a, **k: tessera.run(*a, "--store", store, env=FAST, **k)
     assert cli("user", "add", "dana", stdin="the first password\n").returncode == 0
-    assert cli("client", "add", "web", "--public").returncode == 0
+    assert cli("client", "add", "web", "--public", "--grant", "password", "--grant", "refresh_token").returncode == 0
     assert cli("user", "set-password", "dana", stdin="the second password\n").returncode == 0
     for password, rule in [("short", "min_length"), ("1qaz2wsx3edc4rfv", "common_password"), ("dana, yes, that is me", None)]:
         refused = cli("user", "set-password", "dana", stdin=password + "\n")
@@ -128,9 +128,9 @@ def test_roles_the_first_administrator_and_the_introspection_permission(tessera,
     gets the scope, revoking the role refuses the old token at once, only --introspect clients
     may introspect, and removing a client ends what it holds."""
     cli = lambda *a, **k: tessera.run(*a, "--store", store, env=FAST, **k)
-    hole = cli("client", "add", "admin-ui", "--public", "--scope", "tessera:admin")
+    hole = cli("client", "add", "admin-ui", "--public", "--grant", "password", "--grant", "refresh_token", "--scope", "tessera:admin")
     assert hole.returncode == 2 and hole.stderr.count("\n") == 1 and "restricted scope tessera:admin" in hole.stderr
-    assert cli("client", "add", "spa", "--public", "--introspect").returncode == 2
+    assert cli("client", "add", "spa", "--public", "--grant", "password", "--grant", "refresh_token", "--introspect").returncode == 2
     assert cli("user", "add", "root", "--role", "admin", stdin="the root password\n").returncode == 0
     assert cli("user", "add", "mallory", stdin="mallory's password\n").returncode == 0
     assert cli("user", "add", "eve", "--role", "Admin", stdin="eve's long password\n").returncode == 2
@@ -171,7 +171,7 @@ def test_roles_the_first_administrator_and_the_introspection_permission(tessera,
         assert cli("client", "update", "console", "--no-introspect").returncode == 0
         assert introspect((console["client_id"], console["client_secret"])).status_code == 403
         assert cli("client", "update", "nobody", "--introspect").returncode == 1
-        assert cli("client", "add", "spa", "--public").returncode == 0
+        assert cli("client", "add", "spa", "--public", "--grant", "password", "--grant", "refresh_token").returncode == 0
         assert cli("client", "update", "spa", "--introspect").returncode == 2
 
         # The CLI takes the role away while the server runs: the old token is refused at once.
@@ -221,6 +221,15 @@ def test_migration_3_keeps_a_v2_database_and_backfills_session_scopes(tessera):
         DROP TABLE throttled_logins;
         DROP TABLE revoked_tokens;
         DROP TABLE key_usage;
+        DROP INDEX sessions_by_parent;
+        ALTER TABLE sessions DROP COLUMN parent_id;
+        ALTER TABLE clients DROP COLUMN redirect_uris;
+        ALTER TABLE clients DROP COLUMN post_logout_redirect_uris;
+        ALTER TABLE clients DROP COLUMN first_party;
+        DROP TABLE authorization_requests;
+        DROP TABLE authorization_codes;
+        DROP TABLE consents;
+        ALTER TABLE users DROP COLUMN email;
         DELETE FROM schema_migrations WHERE version >= 3;
         INSERT INTO users VALUES ('u1', 'old', '$scrypt$x', 'active', 1, 1, 1);
         INSERT INTO clients VALUES ('gw', 'h', 'confidential', 'client_credentials', '', '', 1);
@@ -241,7 +250,7 @@ def test_migration_3_keeps_a_v2_database_and_backfills_session_scopes(tessera):
     assert db.execute("SELECT revoked_at FROM refresh_tokens WHERE hash = 'h2'").fetchone() == (None,)
     assert db.execute("SELECT roles FROM users WHERE id = 'u1'").fetchone() == ("",)
     assert db.execute("SELECT introspect FROM clients WHERE id = 'gw'").fetchone() == (0,)
-    assert [v for (v,) in db.execute("SELECT version FROM schema_migrations ORDER BY version")] == [1, 2, 3, 4, 5, 6, 7]
+    assert [v for (v,) in db.execute("SELECT version FROM schema_migrations ORDER BY version")] == [1, 2, 3, 4, 5, 6, 7, 8, 9]
     db.close()
 
 

@@ -35,4 +35,15 @@ public struct Entitlements: Sendable {
             }
         }
     }
+
+    /// Throws `insufficient_scope` unless a user's token may act on the user's own account
+    /// (`/v1/me`, logout, consents): a token of a first-party client, or of one the user gave
+    /// a password to (the password grant is first-party by nature). A third party the user
+    /// consented to learns who the user is through `/userinfo`, within the consented scopes,
+    /// and nothing more.
+    public func confirmAccountAccess(_ claims: JWTClaims) async throws {
+        guard let clientID = claims.clientID, let client = try await environment.store.read({ try await $0.client(id: clientID) }),
+            client.firstParty || client.grants.contains(.password)
+        else { throw AuthError.insufficientScope("the account routes take tokens of first-party clients only") }
+    }
 }

@@ -7,6 +7,11 @@ public struct AuditEvent: Sendable, Hashable, Codable {
         /// The first throttled attempt of a username from a source; the rest are counted.
         case loginThrottled = "login.throttled"
         case refreshReuseDetected = "refresh.reuse_detected"
+        /// An authorization code presented a second time: the tokens it gave were revoked.
+        case codeReuseDetected = "code.reuse_detected"
+        case codeExchanged = "code.exchanged"
+        case consentGranted = "consent.granted"
+        case consentRevoked = "consent.revoked"
         case tokenRevoked = "token.revoked"
         case sessionRevoked = "session.revoked"
         case logout = "logout"

@@ -1,5 +1,6 @@
-/// The OAuth 2.0 grant types Tessera implements (RFC 6749 §4.3, §4.4, §6).
+/// The OAuth 2.0 grant types Tessera implements (RFC 6749 §4.1, §4.3, §4.4, §6).
 public enum GrantType: String, Sendable, Codable, CaseIterable {
+    case authorizationCode = "authorization_code"
     case password
     case refreshToken = "refresh_token"
     case clientCredentials = "client_credentials"
@@ -29,12 +30,19 @@ public struct OAuthClient: Sendable, Hashable, Codable {
     /// Whether it may name the end user's address (`end_user_ip`) for throttling and audit:
     /// a service that posts its users' logins from one address; confidential clients only.
     public var forwardsClientIP: Bool
+    /// Where authorization responses may be sent (`RedirectURI`), matched exactly.
+    public var redirectURIs: [String]
+    /// Where RP-initiated logout may send the browser afterwards, matched exactly.
+    public var postLogoutRedirectURIs: [String]
+    /// A client the operator runs: its users are not asked to consent.
+    public var firstParty: Bool
     public var createdAt: Int64
 
     /// A client record as stored.
     public init(
         id: String, secretHash: String?, kind: Kind, grants: [GrantType], scopes: [String], audiences: [String], mayIntrospect: Bool = false,
-        forwardsClientIP: Bool = false, createdAt: Int64
+        forwardsClientIP: Bool = false, redirectURIs: [String] = [], postLogoutRedirectURIs: [String] = [], firstParty: Bool = false,
+        createdAt: Int64
     ) {
         self.id = id
         self.secretHash = secretHash
@@ -44,6 +52,9 @@ public struct OAuthClient: Sendable, Hashable, Codable {
         self.audiences = audiences
         self.mayIntrospect = mayIntrospect
         self.forwardsClientIP = forwardsClientIP
+        self.redirectURIs = redirectURIs
+        self.postLogoutRedirectURIs = postLogoutRedirectURIs
+        self.firstParty = firstParty
         self.createdAt = createdAt
     }
 }

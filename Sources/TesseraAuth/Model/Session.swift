@@ -17,11 +17,14 @@ public struct Session: Sendable, Hashable, Codable {
     /// The scope granted at login, space-separated: what every refresh of the session may
     /// issue at most, and what a change of the user's roles is checked against.
     public var scope: String
+    /// For a session started by an authorization code: the browser (single sign-on) session
+    /// the user logged in with, whose end ends this one too.
+    public var parentID: String?
 
     /// A session record as stored.
     public init(
         id: String, userID: String, clientID: String, createdAt: Int64, lastSeenAt: Int64, idleExpiresAt: Int64, absoluteExpiresAt: Int64,
-        revokedAt: Int64?, cookieHash: String? = nil, scope: String = ""
+        revokedAt: Int64?, cookieHash: String? = nil, scope: String = "", parentID: String? = nil
     ) {
         self.id = id
         self.userID = userID
@@ -33,6 +36,7 @@ public struct Session: Sendable, Hashable, Codable {
         self.revokedAt = revokedAt
         self.cookieHash = cookieHash
         self.scope = scope
+        self.parentID = parentID
     }
 
     /// Whether the session can still be used at `now`.

@@ -18,11 +18,14 @@ public struct User: Sendable, Hashable, Codable {
     public var passwordChangedAt: Int64
     /// Role names (`Role.validated`); restricted scopes are issued only to holders of their role.
     public var roles: Set<String>
+    /// An address the user can be reached at (`Email.validated`), for the OpenID Connect `email`
+    /// scope; never verified by Tessera.
+    public var email: String?
 
     /// A user record as stored.
     public init(
         id: String, username: String, passwordHash: String, status: Status, createdAt: Int64, updatedAt: Int64, passwordChangedAt: Int64,
-        roles: Set<String> = []
+        roles: Set<String> = [], email: String? = nil
     ) {
         self.id = id
         self.username = username
@@ -32,5 +35,6 @@ public struct User: Sendable, Hashable, Codable {
         self.updatedAt = updatedAt
         self.passwordChangedAt = passwordChangedAt
         self.roles = roles
+        self.email = email
     }
 }

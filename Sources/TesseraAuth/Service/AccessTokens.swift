@@ -30,9 +30,63 @@ public struct AccessTokens: Sendable {
         options.maximumTokenBytes = policy.maximumTokenBytes
         options.clock = clock
         options.maximumAccessTokenLifetime = Double(policy.maximumAccessTokenLifetime)
+        // An ID token hint is read back after it expires (OpenID Connect RP-Initiated Logout §2);
+        // its `typ` keeps access tokens out.
+        var hint = options
+        hint.expectedType = Self.idTokenType
+        hint.maximumAccessTokenLifetime = nil
+        hint.checksAudience = false
+        hint.acceptsExpired = true
+        let asymmetric = ring.signingKey.map { !$0.algorithm.isSymmetric } ?? false
         return Keys(
             signer: JWTSigner(keyRing: ring, type: policy.accessTokenType), verifier: JWTVerifier(keyRing: ring, options: options),
-            published: PublishedKeys(ring))
+            published: PublishedKeys(ring), idTokenSigner: asymmetric ? JWTSigner(keyRing: ring, type: Self.idTokenType) : nil,
+            idTokenHintVerifier: JWTVerifier(keyRing: ring, options: hint))
+    }
+
+    /// The `typ` of ID tokens: plain JWTs, so an access token (`at+jwt`) is never read as one.
+    static let idTokenType = "JWT"
+
+    /// The algorithm ID tokens are signed with: the active key's, while it is asymmetric. Nil
+    /// while an HMAC key signs: an ID token is never signed with a shared secret.
+    public var idTokenAlgorithm: JWTAlgorithm? { keys.value.withLock { $0.idTokenSigner?.keyRing.signingKey?.algorithm } }
+
+    /// An ID token of `claims` with the `at_hash` of `accessToken` (OpenID Connect Core
+    /// §3.1.3.6): the left half of its hash under the signing algorithm's hash function.
+    func signIDToken(_ claims: JWTClaims, accessToken: String) throws -> String {
+        let signer = keys.value.withLock { $0.idTokenSigner }
+        guard let signer, let algorithm = signer.keyRing.signingKey?.algorithm else {
+            throw AuthError.invalidInput("keys", "ID tokens need an asymmetric active key")
+        }
+        let hash: HashFunction =
+            switch algorithm {
+            case .es384: .sha384
+            case .edDSA: .sha512
+            default: .sha256
+            }
+        let digest = try hash.hash(Array(accessToken.utf8))
+        var claims = claims
+        claims["at_hash"] = .string(Base64URL.encode(Array(digest.prefix(digest.count / 2))))
+        return try signer.sign(claims)
+    }
+
+    /// An ID token this service signed, read back as a logout hint: signature by an asymmetric
+    /// key, issuer and type, expired or not; never anything with an access token's claims.
+    func verifyIDTokenHint(_ token: String) throws -> VerifiedJWT {
+        let verifier = keys.value.withLock { $0.idTokenHintVerifier }
+        let verified: VerifiedJWT
+        do {
+            verified = try verifier.verify(token)
+        } catch let error as JWTError {
+            throw AuthError(.invalidToken, error.description)
+        }
+        guard verifier.keyRing.key(kid: verified.kid)?.algorithm.isSymmetric == false else {
+            throw AuthError(.invalidToken, "ID tokens are never HMAC-signed")
+        }
+        guard ["client_id", "scope", "jti"].allSatisfy({ verified.claims[$0] == nil }) else {
+            throw AuthError(.invalidToken, "an access token is not an ID token")
+        }
+        return verified
     }
 
     /// Signs and verifies with `ring` from now on (a key file changed). A ring that cannot sign
@@ -67,7 +121,7 @@ public struct AccessTokens: Sendable {
     }
 
     /// The RFC 6749 §5.1 answer to a user's grant: a new access token beside `refreshToken`.
-    func response(user: User, client: OAuthClient, scopes: [String], session: Session, refreshToken: String, now: Int64) throws -> TokenResponse {
+    func response(user: User, client: OAuthClient, scopes: [String], session: Session, refreshToken: String?, now: Int64) throws -> TokenResponse {
         let token = try sign(subject: user.id, client: client, scopes: scopes, sessionID: session.id, now: now)
         return TokenResponse(
             accessToken: token, expiresIn: policy.accessTokenTTL, refreshToken: refreshToken,
@@ -112,6 +166,9 @@ private struct Keys: Sendable {
     let signer: JWTSigner
     let verifier: JWTVerifier
     let published: PublishedKeys
+    /// Nil while the active key is an HMAC key.
+    let idTokenSigner: JWTSigner?
+    let idTokenHintVerifier: JWTVerifier
 }
 
 /// The keys in use, shared by every copy of `AccessTokens`.

@@ -23,19 +23,20 @@ public struct AccountService: Sendable {
 
     // MARK: Users
 
-    /// Creates an active user holding `roles`; `conflict` when the canonical username is taken.
-    /// Audited with `actor` (who asked) when given.
+    /// Creates an active user holding `roles`, with an optional `email`; `conflict` when the
+    /// canonical username is taken. Audited with `actor` (who asked) when given.
     public func createUser(
-        username raw: String, password: String, roles: [String] = [], actor: String? = nil, actorIP: String? = nil
+        username raw: String, password: String, roles: [String] = [], email: String? = nil, actor: String? = nil, actorIP: String? = nil
     ) async throws -> User {
         let username = try Username.canonical(raw)
         let roles = Set(try roles.map(Role.validated))
+        let email = try email.map(Email.validated)
         try passwords.check(password, username: username)
         let hash = try await environment.hash(password)
         let now = self.now
         let user = User(
             id: UUID().uuidString.lowercased(), username: username, passwordHash: hash, status: .active,
-            createdAt: now, updatedAt: now, passwordChangedAt: now, roles: roles)
+            createdAt: now, updatedAt: now, passwordChangedAt: now, roles: roles, email: email)
         try await store.transaction { tx in
             try await tx.insertUser(user)
             let by = actor.map { "; by \($0)" } ?? ""
@@ -80,14 +81,20 @@ public struct AccountService: Sendable {
         public var status: User.Status?
         public var password: String?
         public var roles: RoleChange?
+        /// A new e-mail address; the empty string removes it.
+        public var email: String?
         /// With a new password, the session that survives it (the caller's own).
         public var keepSession: String?
 
-        public init(username: String? = nil, status: User.Status? = nil, password: String? = nil, roles: RoleChange? = nil, keepSession: String? = nil) {
+        public init(
+            username: String? = nil, status: User.Status? = nil, password: String? = nil, roles: RoleChange? = nil, email: String? = nil,
+            keepSession: String? = nil
+        ) {
             self.username = username
             self.status = status
             self.password = password
             self.roles = roles
+            self.email = email
             self.keepSession = keepSession
         }
     }
@@ -102,6 +109,7 @@ public struct AccountService: Sendable {
     public func update(userID: String, _ changes: UserChanges, actor: String? = nil, actorIP: String? = nil) async throws -> User {
         let username = try changes.username.map(Username.canonical)
         let roleChange = try changes.roles.map(Self.validated)
+        let email: String?? = try changes.email.map { $0.isEmpty ? nil : try Email.validated($0) }
         if let password = changes.password {
             // Checked against the username the user will have after this change.
             let finalUsername: String = if let username { username } else { try await user(id: userID).username }
@@ -122,6 +130,10 @@ public struct AccountService: Sendable {
             if let status = changes.status, status != user.status {
                 user.status = status
                 events.append((status == .disabled ? .userDisabled : .userEnabled, ""))
+            }
+            if let email, email != user.email {
+                user.email = email
+                events.append((.userUpdated, email == nil ? "email removed" : "email changed"))
             }
             if let roleChange {
                 let roles = Self.applying(roleChange, to: user.roles)
@@ -209,13 +221,43 @@ public struct AccountService: Sendable {
         public let secret: String?
     }
 
+    /// Where a client's browser flows may return: what `createClient` and `updateClient` take.
+    public struct BrowserSettings: Sendable, Equatable {
+        /// Authorization responses (`RedirectURI.validated`); nil leaves them as they are.
+        public var redirectURIs: [String]?
+        /// After RP-initiated logout; nil leaves them as they are.
+        public var postLogoutRedirectURIs: [String]?
+        /// Whether its users skip the consent page; nil leaves it as it is.
+        public var firstParty: Bool?
+
+        public init(redirectURIs: [String]? = nil, postLogoutRedirectURIs: [String]? = nil, firstParty: Bool? = nil) {
+            self.redirectURIs = redirectURIs
+            self.postLogoutRedirectURIs = postLogoutRedirectURIs
+            self.firstParty = firstParty
+        }
+
+        /// The lists validated: each URI allowed, none twice, at most 20.
+        func validated() throws -> BrowserSettings {
+            func check(_ uris: [String]?, _ field: String) throws -> [String]? {
+                guard let uris else { return nil }
+                guard uris.count <= 20, Set(uris).count == uris.count else { throw AuthError.invalidInput(field, "\(field) lists at most 20 distinct URIs") }
+                return try uris.map { try RedirectURI.validated($0, field: field) }
+            }
+            return BrowserSettings(
+                redirectURIs: try check(redirectURIs, "redirect_uris"), postLogoutRedirectURIs: try check(postLogoutRedirectURIs, "post_logout_redirect_uris"),
+                firstParty: firstParty)
+        }
+    }
+
     /// Registers a client. Client ids are 1-128 characters of `A-Z a-z 0-9 . _ ~ -`. A public
     /// client can carry no restricted scope (it cannot prove who it is, so its scope is only a
-    /// request) and cannot introspect.
+    /// request) and cannot introspect. A client with the authorization code grant needs a
+    /// redirect URI.
     public func createClient(
         id: String, kind: OAuthClient.Kind, grants: [GrantType], scopes: [String], audiences: [String], mayIntrospect: Bool = false,
-        forwardsClientIP: Bool = false
+        forwardsClientIP: Bool = false, browser: BrowserSettings = BrowserSettings()
     ) async throws -> NewClient {
+        let browser = try browser.validated()
         guard (1...128).contains(id.count), id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._~-".contains($0)) }) else {
             throw AuthError.invalidInput("client_id", "client ids are 1-128 characters of A-Z a-z 0-9 . _ ~ -")
         }
@@ -235,28 +277,48 @@ public struct AccountService: Sendable {
             guard !mayIntrospect else { throw AuthError.invalidInput("introspect", "only confidential clients may introspect") }
             guard !forwardsClientIP else { throw AuthError.invalidInput("forwards_client_ip", "only confidential clients may forward addresses") }
         }
-        let secret = kind == .confidential ? try OpaqueSecret.generate() : nil
         let now = self.now
         let client = OAuthClient(
-            id: id, secretHash: secret?.storedHash, kind: kind, grants: grants, scopes: scopes, audiences: audiences, mayIntrospect: mayIntrospect,
-            forwardsClientIP: forwardsClientIP, createdAt: now)
+            id: id, secretHash: nil, kind: kind, grants: grants, scopes: scopes, audiences: audiences, mayIntrospect: mayIntrospect,
+            forwardsClientIP: forwardsClientIP, redirectURIs: browser.redirectURIs ?? [], postLogoutRedirectURIs: browser.postLogoutRedirectURIs ?? [],
+            firstParty: browser.firstParty ?? false, createdAt: now)
+        try Self.checkBrowserSettings(client)
+        let secret = kind == .confidential ? try OpaqueSecret.generate() : nil
+        var withSecret = client
+        withSecret.secretHash = secret?.storedHash
+        let registered = withSecret
         try await store.transaction { tx in
-            try await tx.insertClient(client)
+            try await tx.insertClient(registered)
             try await tx.insertAuditEvent(AuditEvent(at: now, kind: .clientCreated, clientID: id, detail: kind.rawValue))
         }
-        return NewClient(client: client, secret: secret?.value)
+        return NewClient(client: registered, secret: secret?.value)
+    }
+
+    /// A client with the authorization code grant has somewhere to return to.
+    private static func checkBrowserSettings(_ client: OAuthClient) throws {
+        guard !client.grants.contains(.authorizationCode) || !client.redirectURIs.isEmpty else {
+            throw AuthError.invalidInput("redirect_uris", "the authorization_code grant needs at least one redirect URI")
+        }
     }
 
     /// Grants or withdraws a confidential client's permissions: to introspect (RFC 7662 §2.1)
-    /// and to forward its end users' addresses; nil leaves one as it is. Returns the client.
+    /// and to forward its end users' addresses; replaces its redirect URIs and first-party
+    /// flag; nil leaves one as it is. Returns the client.
     @discardableResult
-    public func updateClient(id: String, introspect: Bool? = nil, forwardsClientIP: Bool? = nil) async throws -> OAuthClient {
+    public func updateClient(
+        id: String, introspect: Bool? = nil, forwardsClientIP: Bool? = nil, browser: BrowserSettings = BrowserSettings()
+    ) async throws -> OAuthClient {
+        let browser = try browser.validated()
         let now = self.now
         return try await store.transaction { tx in
             guard let before = try await tx.client(id: id, lock: .exclusive) else { throw AuthError.notFound("no such client") }
             var client = before
             client.mayIntrospect = introspect ?? client.mayIntrospect
             client.forwardsClientIP = forwardsClientIP ?? client.forwardsClientIP
+            client.redirectURIs = browser.redirectURIs ?? client.redirectURIs
+            client.postLogoutRedirectURIs = browser.postLogoutRedirectURIs ?? client.postLogoutRedirectURIs
+            client.firstParty = browser.firstParty ?? client.firstParty
+            try Self.checkBrowserSettings(client)
             guard client.kind == .confidential || !(client.mayIntrospect || client.forwardsClientIP) else {
                 throw AuthError.invalidInput("client_id", "only confidential clients may introspect or forward addresses")
             }
@@ -264,9 +326,18 @@ public struct AccountService: Sendable {
             try await tx.updateClient(client)
             try await tx.insertAuditEvent(
                 AuditEvent(
-                    at: now, kind: .clientUpdated, clientID: id, detail: "introspect \(client.mayIntrospect), forwards_client_ip \(client.forwardsClientIP)"))
+                    at: now, kind: .clientUpdated, clientID: id,
+                    detail:
+                        "introspect \(client.mayIntrospect), forwards_client_ip \(client.forwardsClientIP), first_party \(client.firstParty), "
+                        + "\(client.redirectURIs.count) redirect URIs, \(client.postLogoutRedirectURIs.count) post-logout URIs"))
             return client
         }
+    }
+
+    /// The client with this id.
+    public func client(id: String) async throws -> OAuthClient {
+        guard let client = try await store.read({ try await $0.client(id: id) }) else { throw AuthError.notFound("no such client") }
+        return client
     }
 
     /// Every client.

@@ -39,8 +39,42 @@ public final class PasswordLogin: Sendable {
         withCookie: Bool = false
     ) async throws -> TokenResponse {
         try client.requireGrant(.password)
-        let store = environment.store
         let requested = try scope.map(Scope.parse)
+        let login = try await check(client: client, username: rawUsername, password: password, ip: ip)
+        let user = login.user
+        let now = environment.now
+        let (started, scopes) = try await environment.store.transaction { tx in
+            // The user and client as they are now, their rows locked: a role revoked, a user
+            // deleted or a client removed meanwhile either waits for this session or prevents it.
+            let (current, client) = try await lockForSession(tx, login, client: client)
+            let policy = environment.policy.scopes
+            let scopes = policy.issued(requested: requested, clientScopes: policy.grantable(by: client), roles: current.roles)
+            let started = try await sessions.start(tx, user: user, client: client, scope: scopes.joined(separator: " "), now: now, withCookie: withCookie)
+            try await recordSuccess(tx, login, client: client, session: started.session, now: now)
+            return (started, scopes)
+        }
+        var response = try accessTokens.response(
+            user: user, client: client, scopes: scopes, session: started.session,
+            refreshToken: started.refreshToken, now: now)
+        response.cookieSecret = started.cookieSecret
+        return response
+    }
+
+    /// A password login that passed: the user and the reserved attempt to mark succeeded.
+    struct CheckedLogin: Sendable {
+        let user: User
+        let attempt: Int64
+        let username: String
+        let source: String
+        let ip: String
+    }
+
+    /// The user whose password this is, through every rule a login follows: throttling per
+    /// source, username and pair, the same error and work for an unknown user, a wrong
+    /// password and a disabled account (audited apart), and rehashing a weaker hash. The
+    /// attempt stays reserved as a failure until `recordSuccess` marks it.
+    func check(client: OAuthClient, username rawUsername: String, password: String, ip: String) async throws -> CheckedLogin {
+        let store = environment.store
         let username = (try? Username.canonical(rawUsername)) ?? ""
         let now = environment.now
         // Attempts count per address group (an IPv6 /64); audit records keep the address.
@@ -70,29 +104,26 @@ public final class PasswordLogin: Sendable {
         }
         outcomes.success.increment()
         try await rehashIfWeaker(user, password: password)
-        let (started, scopes) = try await store.transaction { tx in
-            // The user and client as they are now, their rows locked: a role revoked, a user
-            // deleted or a client removed meanwhile either waits for this session or prevents it.
-            guard let current = try await tx.user(id: user.id, forUpdate: true), current.status == .active else {
-                throw AuthError.invalidGrant("invalid username or password")
-            }
-            guard let client = try await tx.client(id: client.id, lock: .shared) else { throw AuthError.invalidClient("client removed") }
-            let policy = environment.policy.scopes
-            let scopes = policy.issued(requested: requested, clientScopes: policy.grantable(by: client), roles: current.roles)
-            try await tx.markLoginAttemptSucceeded(id: attempt)
-            try await tx.rememberLoginSource(username: username, ip: source, at: now)
-            let started = try await sessions.start(tx, user: user, client: client, scope: scopes.joined(separator: " "), now: now, withCookie: withCookie)
-            try await tx.insertAuditEvent(
-                AuditEvent(
-                    at: now, kind: .loginSucceeded, userID: user.id, clientID: client.id, ip: ip,
-                    detail: "session \(started.session.id.prefix(8))"))
-            return (started, scopes)
+        return CheckedLogin(user: user, attempt: attempt, username: username, source: source, ip: ip)
+    }
+
+    /// The user (still active) and the client (still registered) of a checked login, their rows
+    /// locked until `tx` ends, so that a role revoked, a user deleted or a client removed
+    /// meanwhile either waits for the session being started or prevents it.
+    func lockForSession(_ tx: any AuthTransaction, _ login: CheckedLogin, client: OAuthClient) async throws -> (User, OAuthClient) {
+        guard let current = try await tx.user(id: login.user.id, forUpdate: true), current.status == .active else {
+            throw AuthError.invalidGrant("invalid username or password")
         }
-        var response = try accessTokens.response(
-            user: user, client: client, scopes: scopes, session: started.session,
-            refreshToken: started.refreshToken, now: now)
-        response.cookieSecret = started.cookieSecret
-        return response
+        guard let client = try await tx.client(id: client.id, lock: .shared) else { throw AuthError.invalidClient("client removed") }
+        return (current, client)
+    }
+
+    /// Marks a checked login's attempt succeeded, remembers its source, and audits the session it started.
+    func recordSuccess(_ tx: any AuthTransaction, _ login: CheckedLogin, client: OAuthClient, session: Session, now: Int64) async throws {
+        try await tx.markLoginAttemptSucceeded(id: login.attempt)
+        try await tx.rememberLoginSource(username: login.username, ip: login.source, at: now)
+        try await tx.insertAuditEvent(
+            AuditEvent(at: now, kind: .loginSucceeded, userID: login.user.id, clientID: client.id, ip: login.ip, detail: "session \(session.id.prefix(8))"))
     }
 
     /// Deletes login attempts too old to count for throttling, and login sources not seen for

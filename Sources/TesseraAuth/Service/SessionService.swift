@@ -12,23 +12,31 @@ public struct SessionService: Sendable {
     /// A new session and the first refresh token of its family.
     struct Started: Sendable {
         let session: Session
-        let refreshToken: String
+        let refreshToken: String?
         let cookieSecret: String?
     }
 
-    /// Starts a session for `user` through `client`, inside `tx`; with `withCookie`, also the
-    /// secret of a browser session cookie.
-    func start(_ tx: any AuthTransaction, user: User, client: OAuthClient, scope: String, now: Int64, withCookie: Bool) async throws -> Started {
+    /// Starts a session for `user` through `client`, inside `tx`: with `withCookie`, also the
+    /// secret of a browser session cookie; with `withRefreshToken`, the first refresh token;
+    /// with `parent`, as a session of that browser session (an authorization code), ending at
+    /// its absolute expiry at the latest.
+    func start(
+        _ tx: any AuthTransaction, user: User, client: OAuthClient, scope: String, now: Int64, withCookie: Bool,
+        withRefreshToken: Bool = true, parent: Session? = nil
+    ) async throws -> Started {
         let cookie = withCookie ? try OpaqueSecret.generate() : nil
-        let (idle, absolute) = lifetimes(cookie: withCookie)
+        let (idle, lifetime) = lifetimes(cookie: withCookie)
+        let absolute = min(now + lifetime, parent?.absoluteExpiresAt ?? .max)
         let session = Session(
             id: try Self.newSessionID(), userID: user.id, clientID: client.id,
-            createdAt: now, lastSeenAt: now, idleExpiresAt: now + min(idle, absolute),
-            absoluteExpiresAt: now + absolute, revokedAt: nil, cookieHash: cookie?.storedHash, scope: scope)
+            createdAt: now, lastSeenAt: now, idleExpiresAt: min(now + idle, absolute),
+            absoluteExpiresAt: absolute, revokedAt: nil, cookieHash: cookie?.storedHash, scope: scope, parentID: parent?.id)
         try await tx.insertSession(session)
-        let token = try await issueRefreshToken(
-            tx, family: Base64URL.encode(try SecureRandom.bytes(count: 16)), session: session,
-            clientID: client.id, parent: nil, scope: scope, now: now)
+        let token =
+            withRefreshToken
+            ? try await issueRefreshToken(
+                tx, family: Base64URL.encode(try SecureRandom.bytes(count: 16)), session: session,
+                clientID: client.id, parent: nil, scope: scope, now: now) : nil
         return Started(session: session, refreshToken: token, cookieSecret: cookie?.value)
     }
 
@@ -116,8 +124,8 @@ public struct SessionService: Sendable {
         let ended = try await environment.store.transaction { tx in
             try await revoke(tx, id: id, at: now, kind: kind, clientID: nil)
         }
-        guard let ended else { throw AuthError.notFound("no such session") }
-        forget([ended])
+        guard !ended.isEmpty else { throw AuthError.notFound("no such session") }
+        forget(ended)
     }
 
     /// Ends every session of a user. Returns how many were active.
@@ -133,14 +141,15 @@ public struct SessionService: Sendable {
         return ended.count
     }
 
-    /// Deletes what the retention policy no longer keeps: sessions and refresh tokens ended
-    /// `endedRetention` ago, audit events older than `auditRetention`. Run it periodically.
+    /// Deletes what the retention policy no longer keeps: sessions, refresh tokens and
+    /// authorization codes ended `endedRetention` ago, audit events older than
+    /// `auditRetention`, and login forms that expired. Run it periodically.
     @discardableResult
     public func pruneExpired() async throws -> PrunedRows {
         let now = environment.now
         let policy = environment.policy
         return try await environment.store.transaction {
-            try await $0.pruneExpired(endedBefore: now - policy.endedRetention, auditBefore: now - policy.auditRetention)
+            try await $0.pruneExpired(endedBefore: now - policy.endedRetention, auditBefore: now - policy.auditRetention, formsBefore: now)
         }
     }
 
@@ -149,14 +158,15 @@ public struct SessionService: Sendable {
         try await environment.store.read { try await $0.sessions(userID: userID) }
     }
 
-    /// Marks one session and its refresh tokens revoked, with an audit event. Returns the
-    /// session, or nil if there is none; revoking twice is harmless.
-    func revoke(_ tx: any AuthTransaction, id: String, at now: Int64, kind: AuditEvent.Kind, clientID: String?) async throws -> RevokedSession? {
-        guard let session = try await tx.session(id: id, forUpdate: true) else { return nil }
+    /// Marks one session and its refresh tokens revoked, with an audit event, and with it the
+    /// sessions started from it (a browser session's authorization codes). Returns them, the
+    /// named one first, or nothing if there is none; revoking twice is harmless.
+    func revoke(_ tx: any AuthTransaction, id: String, at now: Int64, kind: AuditEvent.Kind, clientID: String?) async throws -> [RevokedSession] {
+        guard let session = try await tx.session(id: id, forUpdate: true) else { return [] }
         if session.revokedAt == nil {
             try await tx.insertAuditEvent(AuditEvent(at: now, kind: kind, userID: session.userID, clientID: clientID, detail: "session \(id.prefix(8))"))
         }
-        return try await markRevoked(tx, session, at: now)
+        return [try await markRevoked(tx, session, at: now)] + (try await end(tx, try await tx.sessions(parentID: id), at: now))
     }
 
     /// Revokes every session of a user except `except`; returns those revoked now.

@@ -15,4 +15,6 @@ public struct TokenResponse: Sendable, Hashable {
     public var userID: String?
     /// The browser session cookie's secret, when a cookie session was asked for.
     public var cookieSecret: String?
+    /// The OpenID Connect ID token, when the grant has the `openid` scope.
+    public var idToken: String?
 }

@@ -28,18 +28,18 @@ public struct TokenRevocation: Sendable {
             sessions.revoked.insertToken(jti, expiresAt: exp)
             return
         }
-        let ended: RevokedSession? = try await environment.store.transaction { tx in
+        let ended: [RevokedSession] = try await environment.store.transaction { tx in
             if let record = try await tx.refreshToken(hash: hash, forUpdate: true) {
                 guard record.clientID == client.id else { throw AuthError(.unauthorizedClient, "token was issued to another client") }
                 try await tx.revokeRefreshFamily(record.familyID, at: now)
                 try await tx.insertAuditEvent(AuditEvent(at: now, kind: .tokenRevoked, clientID: client.id, detail: "refresh family \(record.familyID)"))
                 return try await sessions.revoke(tx, id: record.sessionID, at: now, kind: .sessionRevoked, clientID: client.id)
             }
-            guard let claims = access?.claims, let sid = claims.sessionID else { return nil }
+            guard let claims = access?.claims, let sid = claims.sessionID else { return [] }
             try await tx.insertAuditEvent(
                 AuditEvent(at: now, kind: .tokenRevoked, userID: claims.subject, clientID: client.id, detail: "access token jti \(claims.jwtID ?? "-")"))
             return try await sessions.revoke(tx, id: sid, at: now, kind: .sessionRevoked, clientID: client.id)
         }
-        if let ended { sessions.forget([ended]) }
+        sessions.forget(ended)
     }
 }

@@ -2,7 +2,7 @@ import TesseraCrypto
 import TesseraJWT
 
 /// The OAuth 2.0 token service, one part per concern over one shared `AuthEnvironment`:
-/// client authentication, the three grants, sessions and their revocation view, access-token
+/// client authentication, the four grants and the authorization code flow around them, sessions and their revocation view, access-token
 /// signing and verification, revocation (RFC 7009) and introspection (RFC 7662). Every state
 /// change is one store transaction.
 public struct TokenService: Sendable {
@@ -16,6 +16,9 @@ public struct TokenService: Sendable {
     public let revocation: TokenRevocation
     public let introspection: Introspection
     public let entitlements: Entitlements
+    public let authorization: AuthorizationCodeFlow
+    public let authorizationCode: AuthorizationCodeGrant
+    public let openID: OpenIDConnect
 
     /// The parts over `environment`, signing with `keyRing`.
     public init(environment: AuthEnvironment, keyRing: JWTKeyRing, revokedSessions: RevokedSessions = RevokedSessions()) {
@@ -29,6 +32,9 @@ public struct TokenService: Sendable {
         revocation = TokenRevocation(environment: environment, sessions: sessions, accessTokens: accessTokens)
         introspection = Introspection(environment: environment, accessTokens: accessTokens)
         entitlements = Entitlements(environment: environment)
+        authorization = AuthorizationCodeFlow(environment: environment, sessions: sessions, accessTokens: accessTokens, passwords: login)
+        authorizationCode = AuthorizationCodeGrant(environment: environment, sessions: sessions, accessTokens: accessTokens)
+        openID = OpenIDConnect(environment: environment, sessions: sessions, accessTokens: accessTokens)
     }
 
     /// A token service over `store`, signing with `keyRing`.

@@ -64,7 +64,30 @@ public protocol AuthTransaction: Sendable {
     func sessions(userID: String) async throws -> [Session]
     /// The sessions started through a client, newest first.
     func sessions(clientID: String) async throws -> [Session]
+    /// The sessions started from a browser session (authorization codes), newest first.
+    func sessions(parentID: String) async throws -> [Session]
     func updateSession(_ session: Session) async throws
+
+    // The authorization code flow
+    func insertPendingAuthorization(_ pending: PendingAuthorization) async throws
+    /// The pending request whose CSRF token hashes to `hash`; with `forUpdate`, locked.
+    func pendingAuthorization(hash: String, forUpdate: Bool) async throws -> PendingAuthorization?
+    /// Records the browser session a pending request's user logged in with, and the request as
+    /// the consent page shows it.
+    func updatePendingAuthorization(_ pending: PendingAuthorization) async throws
+    func deletePendingAuthorization(hash: String) async throws
+    func insertAuthorizationCode(_ code: AuthorizationCode) async throws
+    /// The code whose hash is `hash`, locked until the transaction ends.
+    func authorizationCodeForExchange(hash: String) async throws -> AuthorizationCode?
+    /// Records a code's use and the session its exchange started.
+    func updateAuthorizationCode(_ code: AuthorizationCode) async throws
+    /// What `userID` consented `clientID` may have, if anything.
+    func consent(userID: String, clientID: String) async throws -> Consent?
+    /// A user's consents, by client id.
+    func consents(userID: String) async throws -> [Consent]
+    /// Stores a consent, replacing the user's earlier one for the client.
+    func saveConsent(_ consent: Consent) async throws
+    func deleteConsent(userID: String, clientID: String) async throws
 
     // Revoked session-less access tokens
     /// Records the revocation of the access token `jti`, kept until `expiresAt`; revoking twice is harmless.
@@ -113,9 +136,12 @@ public protocol AuthTransaction: Sendable {
 
     // Retention
     /// Deletes sessions that ended before `endedBefore` with all their refresh tokens (a spent
-    /// token of a live session is kept: reuse detection needs it), and audit events older than
-    /// `auditBefore`. Returns how many rows of each went.
-    func pruneExpired(endedBefore: Int64, auditBefore: Int64) async throws -> PrunedRows
+    /// token of a live session is kept: reuse detection needs it) and authorization codes that
+    /// expired before it (a used one is kept that long for reuse detection), pending
+    /// authorization requests that expired before `formsBefore`, and audit events older than
+    /// `auditBefore`.
+    /// Returns how many rows of each went.
+    func pruneExpired(endedBefore: Int64, auditBefore: Int64, formsBefore: Int64) async throws -> PrunedRows
 
     // Audit
     func insertAuditEvent(_ event: AuditEvent) async throws

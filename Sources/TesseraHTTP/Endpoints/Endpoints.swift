@@ -60,7 +60,7 @@ public struct Endpoints: Sendable {
 
     /// Every route of the service.
     public var routes: [Route] {
-        oauthRoutes + sessionRoutes + userRoutes + metadataRoutes
+        oauthRoutes + authorizeRoutes + openIDRoutes + sessionRoutes + userRoutes + metadataRoutes
     }
 
     /// A group of routes anyone may call, writing errors in `style`.

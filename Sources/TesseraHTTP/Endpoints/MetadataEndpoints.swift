@@ -58,16 +58,21 @@ extension Endpoints {
     /// `access_token_signing_alg_values_supported` (not registered with IANA; Janssen and
     /// InterSystems publish it too) lists the algorithms of the keys in the ring.
     func authorizationServerMetadata(algorithms: [String]) -> JSONObject {
-        let base = settings.issuer.hasSuffix("/") ? String(settings.issuer.dropLast()) : settings.issuer
+        let base = Self.base(settings.issuer)
         let authMethods: JSONValue = .array(["client_secret_basic", "client_secret_post", "none"].map(JSONValue.string))
         return [
             "issuer": .string(settings.issuer),
+            "authorization_endpoint": .string(base + "/oauth/authorize"),
             "token_endpoint": .string(base + "/oauth/token"),
             "revocation_endpoint": .string(base + "/oauth/revoke"),
             "introspection_endpoint": .string(base + "/oauth/introspect"),
             "jwks_uri": .string(base + "/.well-known/jwks.json"),
             "grant_types_supported": .array(GrantType.allCases.map { .string($0.rawValue) }),
-            "response_types_supported": .array([]),
+            "response_types_supported": .array([.string("code")]),
+            "response_modes_supported": .array([.string("query")]),
+            "code_challenge_methods_supported": .array([.string("S256")]),
+            // RFC 9207: every authorization response carries `iss`.
+            "authorization_response_iss_parameter_supported": .bool(true),
             "token_endpoint_auth_methods_supported": authMethods,
             "revocation_endpoint_auth_methods_supported": authMethods,
             "introspection_endpoint_auth_methods_supported": .array(["client_secret_basic", "client_secret_post"].map(JSONValue.string)),

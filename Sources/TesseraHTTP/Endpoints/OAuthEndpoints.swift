@@ -14,9 +14,12 @@ extension Endpoints {
         return group.routes
     }
 
-    /// Parameters of the token endpoint (RFC 6749 §4.3.2, §4.4.2, §6).
+    /// Parameters of the token endpoint (RFC 6749 §4.1.3, §4.3.2, §4.4.2, §6, RFC 7636 §4.5).
     /// `end_user_ip` is Tessera's own: the address of the user a confidential client logs in.
-    static let tokenParameters: Set = ["grant_type", "client_id", "client_secret", "username", "password", "scope", "refresh_token", "end_user_ip"]
+    static let tokenParameters: Set = [
+        "grant_type", "client_id", "client_secret", "username", "password", "scope", "refresh_token", "end_user_ip", "code", "redirect_uri",
+        "code_verifier",
+    ]
     /// Parameters of the revocation (RFC 7009 §2.1) and introspection (RFC 7662 §2.1) endpoints.
     static let tokenHintParameters: Set = ["token", "token_type_hint", "client_id", "client_secret"]
 
@@ -104,6 +107,10 @@ extension Endpoints {
             issued = try await tokens.refresh.grant(client: client, refreshToken: refreshToken, scope: form["scope"])
         case .clientCredentials:
             issued = try tokens.clientCredentials.grant(client: client, scope: form["scope"])
+        case .authorizationCode:
+            guard let code = form["code"] else { throw HTTPInputError(field: nil, detail: "code is required") }
+            issued = try await tokens.authorizationCode.grant(
+                client: client, code: code, redirectURI: form["redirect_uri"], codeVerifier: form["code_verifier"])
         }
         return Self.tokenResponse(issued)
     }
@@ -116,6 +123,7 @@ extension Endpoints {
         if let refresh = issued.refreshToken { body["refresh_token"] = .string(refresh) }
         // Always stated: when the grant was narrowed it differs from the request and is REQUIRED (RFC 6749 §5.1).
         body["scope"] = .string(issued.scope)
+        if let idToken = issued.idToken { body["id_token"] = .string(idToken) }
         var response = HTTPResponse.json(body)
         response.noStore()
         return response

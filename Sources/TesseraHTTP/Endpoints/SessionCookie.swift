@@ -8,11 +8,14 @@ enum SessionCookie {
     static let name = "__Host-tessera_session"
 
     /// The cookie's value in a `Cookie` header, if present.
-    static func value(in request: HTTPRequest) -> String? {
+    static func value(in request: HTTPRequest) -> String? { value(named: name, in: request) }
+
+    /// The value of the cookie `cookie` in a `Cookie` header, if present.
+    static func value(named cookie: String, in request: HTTPRequest) -> String? {
         for header in request.headers[canonicalForm: "cookie"] {
             for pair in header.split(separator: ";") {
                 let parts = pair.split(separator: "=", maxSplits: 1)
-                if parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == name {
+                if parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == cookie {
                     return parts[1].trimmingCharacters(in: .whitespaces)
                 }
             }
@@ -21,10 +24,8 @@ enum SessionCookie {
     }
 
     /// `Set-Cookie` for a new session lasting `maxAge` seconds.
-    static func set(_ secret: String, maxAge: Int64) -> String {
-        "\(name)=\(secret); Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=\(maxAge)"
-    }
+    static func set(_ secret: String, maxAge: Int64) -> String { Endpoints.cookie(name, secret, maxAge: maxAge) }
 
     /// `Set-Cookie` that removes the cookie.
-    static var clear: String { "\(name)=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0" }
+    static var clear: String { Endpoints.cookie(name, "", maxAge: 0) }
 }

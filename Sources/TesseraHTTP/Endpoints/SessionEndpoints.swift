@@ -91,9 +91,11 @@ extension Endpoints {
     }
 
     static func userJSON(_ user: User) -> JSONObject {
-        [
+        var object: JSONObject = [
             "id": .string(user.id), "username": .string(user.username), "status": .string(user.status.rawValue),
             "roles": .array(user.roles.sorted().map(JSONValue.string)), "created_at": .int(Int(user.createdAt)), "updated_at": .int(Int(user.updatedAt)),
         ]
+        if let email = user.email { object["email"] = .string(email) }
+        return object
     }
 }

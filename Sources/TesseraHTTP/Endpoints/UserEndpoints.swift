@@ -46,7 +46,12 @@ extension Endpoints {
         guard let password = body["password"]?.stringValue else { throw HTTPInputError(field: "password", detail: "password is required") }
         guard caller != nil || body["roles"] == nil else { throw HTTPInputError(field: "roles", detail: "roles are given by an administrator") }
         let roles = try body["roles"].map(Self.roleNames) ?? []
-        let user = try await accounts.createUser(username: username, password: password, roles: roles, actor: caller?.auditName, actorIP: request.remoteIP)
+        let email = try body["email"].map { value in
+            guard let email = value.stringValue else { throw HTTPInputError(field: "email", detail: "email must be a string") }
+            return email
+        }
+        let user = try await accounts.createUser(
+            username: username, password: password, roles: roles, email: email, actor: caller?.auditName, actorIP: request.remoteIP)
         var response = HTTPResponse.json(Self.userJSON(user), status: .created)
         response.headers.add(name: "Location", value: "/v1/users/\(user.id)")
         return response
@@ -56,8 +61,8 @@ extension Endpoints {
         .json(Self.userJSON(try await accounts.user(id: id)))
     }
 
-    /// PUT and PATCH both take any of `username`, `status` (`active`/`disabled`), `password` and
-    /// `roles` (the complete new list). Every field is checked before anything changes, and the
+    /// PUT and PATCH both take any of `username`, `status` (`active`/`disabled`), `password`,
+    /// `email` (null removes it) and `roles` (the complete new list). Every field is checked before anything changes, and the
     /// changes are one transaction: a 422 or 409 on any field leaves the user unchanged.
     private func updateUser(_ request: HTTPRequest, id: String, by caller: Caller) async throws -> HTTPResponse {
         let body = try jsonBody(request)
@@ -77,6 +82,12 @@ extension Endpoints {
             changes.password = password
         }
         if let value = body["roles"] { changes.roles = .replace(try Self.roleNames(value)) }
+        if let value = body["email"] {
+            guard value == .null || value.stringValue?.isEmpty == false else {
+                throw HTTPInputError(field: "email", detail: "email must be an address or null")
+            }
+            changes.email = value.stringValue ?? ""
+        }
         return .json(Self.userJSON(try await accounts.update(userID: id, changes, actor: caller.auditName, actorIP: request.remoteIP)))
     }
 

@@ -107,12 +107,16 @@ struct ClientAdmission: Sendable {
     /// `client_secret` in a form body. Claiming is cheap; the endpoint verifies it before
     /// charging the client's bucket, and charges the address otherwise.
     static func carriesClientCredentials(_ request: HTTPRequest) -> Bool {
-        guard request.path.hasPrefix("/oauth/") else { return false }
+        // Only the endpoints that authenticate clients and charge the bucket themselves
+        // (`Endpoints.admitted`); the hosted pages are charged to the address like any route.
+        guard clientAuthenticatingPaths.contains(request.path) else { return false }
         if let authorization = request.headers.first(name: "authorization"), BasicCredentials.isBasic(authorization) { return true }
         // A form parameter named exactly client_secret: at the start or after "&".
         let name = Array("client_secret=".utf8)
         return request.body.starts(with: name) || request.body.firstRange(of: [UInt8(ascii: "&")] + name) != nil
     }
+
+    static let clientAuthenticatingPaths: Set = ["/oauth/token", "/oauth/revoke", "/oauth/introspect"]
 
     /// Refuses a deferred request at once when its address has no token left, before any
     /// client lookup or secret check runs; an authenticated confidential client's own requests

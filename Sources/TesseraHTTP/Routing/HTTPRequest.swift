@@ -9,6 +9,8 @@ public struct HTTPRequest: Sendable {
     public var path: String
     /// Query parameters (first value wins).
     public var query: [String: String]
+    /// The query string as sent, without the `?`, for endpoints that must see every value.
+    public var queryString: String
     public var headers: HTTPHeaders
     public var body: [UInt8]
     /// The client's IP address, as text.
@@ -19,7 +21,8 @@ public struct HTTPRequest: Sendable {
         self.method = method
         let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         path = String(parts[0])
-        query = parts.count > 1 ? FormData.parse(String(parts[1])) : [:]
+        queryString = parts.count > 1 ? String(parts[1]) : ""
+        query = FormData.parse(queryString)
         self.headers = headers
         self.body = body
         self.remoteIP = remoteIP

@@ -43,8 +43,9 @@ public struct PublicRoutes: Sendable {
 public enum CallerRequirement: Sendable {
     /// A valid bearer access token.
     case accessToken
-    /// A user's session: a bearer token that carries one, or the session cookie. A
-    /// cookie-authenticated state change must also come from an allowed origin (CSRF).
+    /// A user's session: a bearer token that carries one from a first-party (or password-grant)
+    /// client, or the session cookie. A cookie-authenticated state change must also come from
+    /// an allowed origin (CSRF).
     case userSession
     /// A bearer access token carrying this scope, whose subject the store says is still
     /// entitled to it (`Entitlements`): a user who lost the role is refused at once.
@@ -130,7 +131,12 @@ struct Authenticator: Sendable {
             if case let .bearer(claims) = caller.credential { try await tokens.entitlements.confirm(claims, scope: scope) }
             return caller
         }
-        guard case .userSession = requirement, request.bearerToken == nil else { return try bearerCaller(request, requirement) }
+        guard case .userSession = requirement else { return try bearerCaller(request, requirement) }
+        if request.bearerToken != nil {
+            let caller = try bearerCaller(request, requirement)
+            if case let .bearer(claims) = caller.credential { try await tokens.entitlements.confirmAccountAccess(claims) }
+            return caller
+        }
         guard let cookie = SessionCookie.value(in: request), let session = try await tokens.sessions.session(cookie: cookie) else {
             throw MissingCredentials()
         }
