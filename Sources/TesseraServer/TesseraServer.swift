@@ -43,7 +43,8 @@ public struct TesseraServer: Service {
             issuer: configuration.issuer, verifyAudiences: Set(configuration.token.audiences),
             http: configuration.http, metricsText: metricsText)
         let endpoints = Endpoints(tokens: tokens, accounts: accounts, settings: settings, logger: logger)
-        let application = HTTPApplication(endpoints: endpoints, http: configuration.http, logger: logger)
+        let accessLog = configuration.http.accessLog.map { AccessLog(format: $0) }
+        let application = HTTPApplication(endpoints: endpoints, http: configuration.http, accessLog: accessLog)
         let threads = configuration.http.threads
         let group = threads == 0 ? MultiThreadedEventLoopGroup.singleton : MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let http = HTTPServer(application: application, configuration: configuration.http.server, logger: logger, group: group)
@@ -68,6 +69,8 @@ public struct TesseraServer: Service {
             let metricsOnly = HTTPApplication(router: Router(Endpoints.metricsListenerRoutes(metricsText)), middleware: [RequestIDMiddleware()])
             background.append(HTTPServer(application: metricsOnly, configuration: listener, logger: logger, group: group))
         }
+        // Stopped after HTTP has drained (services stop in reverse order): the last lines are written.
+        if let accessLog { background.insert(accessLog, at: 0) }
         background.append(
             KeyRingReloader(
                 file: configuration.inlineJWKS == nil ? configuration.keysFile : nil, load: { try configuration.loadKeyRing() },
@@ -91,7 +94,7 @@ public struct TesseraServer: Service {
         logger.info("revocation view loaded", metadata: ["when_stale": "\(staleness.map { "fail closed after \($0) s" } ?? "fail open")"])
         if try await accounts.users(after: nil, limit: 1).isEmpty {
             logger.notice(
-                "no users yet: add one with `tessera user add NAME` (password on stdin) and a client with `tessera client add web --public`; then POST /oauth/token or /v1/login"
+                "no users yet: add one with `tessera user add NAME` (password on stdin) and a client: `tessera client add APP --redirect-uri URI` for the authorization code flow (Documentation/login.md), or `tessera client add web --public --grant password --grant refresh_token` for /oauth/token and /v1/login"
             )
         }
     }

@@ -136,7 +136,9 @@ struct RefreshContractTests {
         }
     }
 
-    @Test("introspection (RFC 7662): active with claims, inactive after logout, idle or absolute expiry", arguments: StoreKind.available)
+    @Test(
+        "introspection (RFC 7662): active with claims, inactive after logout, idle or absolute expiry (access tokens end with their session)",
+        arguments: StoreKind.available)
     func introspection(_ kind: StoreKind) async throws {
         try await Harness.with(
             kind,
@@ -160,7 +162,9 @@ struct RefreshContractTests {
             }
             #expect(details.subject == alice.id && details.clientID == "web" && details.sessionID == pair.sessionID)
             #expect(try await h.tokens.introspection.introspect(token: "nonsense") == .inactive)
-            h.clock.advance(601)
+            // Introspection reads no store for an access token: the token expires when its
+            // session would idle out (plus the verifiers' clock leeway).
+            h.clock.advance(601 + Double(h.tokens.policy.leeway))
             #expect(try await h.tokens.introspection.introspect(token: pair.accessToken) == .inactive, "idled out")
             // A chain of rotations, each inside the 600 s idle limit, runs into the 1000 s absolute one.
             var current = try await h.login(client)
@@ -176,6 +180,18 @@ struct RefreshContractTests {
             try await h.tokens.sessions.logout(sessionID: third.sessionID!)
             #expect(try await h.tokens.introspection.introspect(token: third.accessToken) == .inactive, "logged out")
             #expect(try await h.tokens.introspection.introspect(token: third.refreshToken!) == .inactive)
+        }
+    }
+
+    @Test("introspecting an access token reads no store: a logout on another instance shows at the next revocation poll", arguments: StoreKind.available)
+    func introspectionFromMemory(_ kind: StoreKind) async throws {
+        try await Harness.with(kind) { h in
+            _ = try await h.user()
+            let pair = try await h.login(try await h.webClient())
+            try await h.secondInstance().sessions.logout(sessionID: pair.sessionID!)
+            #expect(try await h.tokens.introspection.introspect(token: pair.accessToken) != .inactive, "not polled yet: the view is all it asks")
+            try await h.tokens.sessions.refreshRevocations()
+            #expect(try await h.tokens.introspection.introspect(token: pair.accessToken) == .inactive)
         }
     }
 

@@ -137,6 +137,7 @@ struct ConfigurationTests {
         ("password.allow_weak_cost", true, { $0.password.allowsWeakCost }),
         ("http.metrics_address", "[::1]:9464", { $0.http.metricsListener?.hosts == ["::1"] && $0.http.metricsListener?.port == 9464 }),
         ("http.metrics_scope", "tessera:scrape", { $0.http.metricsScope == "tessera:scrape" }),
+        ("http.access_log", "json", { $0.http.accessLog == .json }),
         (
             "auth.scope_roles", .init(.stringArray(["tessera:admin=root", "billing:write=billing"]), isSecret: false),
             { $0.authorization.scopes.requiredRoles == ["tessera:admin": "root", "billing:write": "billing"] }

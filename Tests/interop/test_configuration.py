@@ -92,6 +92,7 @@ def test_every_key_reaches_serve_or_the_cli(tessera):
         "retention.ended_days": "2",
         "retention.audit_days": "3",
         "log.level": "debug",
+        "http.access_log": "json",
     }
     shipped = set(flatten(json.loads((ROOT / "Config" / "tessera.json").read_text())))
     assert set(values) == shipped, "every key of Config/tessera.json needs a value and an observation here"
@@ -273,3 +274,10 @@ def test_every_key_reaches_serve_or_the_cli(tessera):
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
+    # http.access_log=json: one JSON object per request (written by the log's own thread, all of
+    # it by the time serve exits), never a query string.
+    access = [json.loads(line) for line in log_path.read_text().splitlines() if line.startswith('{"ts":')]
+    healthz = [line for line in access if line["route"] == "/healthz"]
+    assert healthz and set(healthz[0]) == {"ts", "method", "path", "route", "status", "duration_us", "request_id"}, access[:3]
+    assert healthz[0]["status"] == 200 and healthz[0]["method"] == "GET" and healthz[0]["ts"].endswith("Z")
+    assert not any("?" in line["path"] for line in access)

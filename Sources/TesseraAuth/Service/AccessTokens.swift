@@ -104,14 +104,15 @@ public struct AccessTokens: Sendable {
     /// once per key ring.
     public var published: PublishedKeys { keys.value.withLock { $0.published } }
 
-    /// A signed access token for `subject` through `client`.
-    func sign(subject: String, client: OAuthClient, scopes: [String], sessionID: String?, now: Int64) throws -> String {
+    /// A signed access token for `subject` through `client`, expiring after the policy's
+    /// lifetime or at `notAfter` if that comes first.
+    func sign(subject: String, client: OAuthClient, scopes: [String], sessionID: String?, now: Int64, notAfter: Int64? = nil) throws -> String {
         let audiences = client.audiences.isEmpty ? policy.defaultAudiences : client.audiences
         var claims = JWTClaims()
         claims["iss"] = .string(policy.issuer)
         claims["sub"] = .string(subject)
         claims["aud"] = audiences.count == 1 ? .string(audiences[0]) : .array(audiences.map(JSONValue.string))
-        claims["exp"] = .int(Int(now + policy.accessTokenTTL))
+        claims["exp"] = .int(Int(min(now + policy.accessTokenTTL, notAfter ?? .max)))
         claims["iat"] = .int(Int(now))
         claims["jti"] = .string(Base64URL.encode(try SecureRandom.bytes(count: 16)))
         claims["client_id"] = .string(client.id)
@@ -121,10 +122,14 @@ public struct AccessTokens: Sendable {
     }
 
     /// The RFC 6749 §5.1 answer to a user's grant: a new access token beside `refreshToken`.
+    /// The token expires no later than its session would if unused (idle or absolute), so that
+    /// everything that checks tokens without the store (`/v1/verify`, introspection) sees the
+    /// session's end without asking it.
     func response(user: User, client: OAuthClient, scopes: [String], session: Session, refreshToken: String?, now: Int64) throws -> TokenResponse {
-        let token = try sign(subject: user.id, client: client, scopes: scopes, sessionID: session.id, now: now)
+        let expiresAt = min(now + policy.accessTokenTTL, session.idleExpiresAt, session.absoluteExpiresAt)
+        let token = try sign(subject: user.id, client: client, scopes: scopes, sessionID: session.id, now: now, notAfter: expiresAt)
         return TokenResponse(
-            accessToken: token, expiresIn: policy.accessTokenTTL, refreshToken: refreshToken,
+            accessToken: token, expiresIn: expiresAt - now, refreshToken: refreshToken,
             scope: scopes.joined(separator: " "), sessionID: session.id, userID: user.id)
     }
 

@@ -13,13 +13,14 @@ public struct HTTPConfiguration: ConfigurationSection {
         "signup": false,
         "rate_limit_burst": 20,
         "rate_limit_per_second": 10,
-        "client_rate_limit_burst": 500,
-        "client_rate_limit_per_second": 200,
+        "client_rate_limit_burst": 20000,
+        "client_rate_limit_per_second": 20000,
         "max_connections_per_ip": 64,
         "trusted_proxies": .init(.stringArray([]), isSecret: false),
         "forwarded_header": "x-forwarded-for",
         "metrics_address": "",
         "metrics_scope": "tessera:metrics",
+        "access_log": "logfmt",
     ]
 
     /// `http.hosts`, `http.port` (0 picks a free port) and `http.max_connections_per_ip`
@@ -55,6 +56,9 @@ public struct HTTPConfiguration: ConfigurationSection {
     /// `http.metrics_scope`: the scope `/metrics` on the main listener requires (a restricted
     /// scope: `TesseraConfiguration` checks it against `auth.scope_roles`).
     public var metricsScope: String
+    /// `http.access_log`: the format of the access log lines (`logfmt`, `json`), or nil for
+    /// `off`.
+    public var accessLog: AccessLog.Format?
 
     public init(reader: ConfigReader) throws {
         server.hosts = try reader.requiredStringArray(forKey: "hosts")
@@ -80,6 +84,11 @@ public struct HTTPConfiguration: ConfigurationSection {
         }
         self.forwardedHeader = forwardedHeader
         metricsScope = try reader.requiredString(forKey: "metrics_scope")
+        let accessLog = try reader.requiredString(forKey: "access_log")
+        guard accessLog == "off" || AccessLog.Format(rawValue: accessLog) != nil else {
+            throw InvalidConfiguration("http.access_log must be logfmt, json or off, not \(accessLog)")
+        }
+        self.accessLog = AccessLog.Format(rawValue: accessLog)
         let metricsAddress = try reader.requiredString(forKey: "metrics_address")
         if !metricsAddress.isEmpty {
             // Unauthenticated metrics belong on one private interface: never every interface,

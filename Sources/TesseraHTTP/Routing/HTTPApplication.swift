@@ -21,13 +21,14 @@ public struct HTTPApplication: Sendable {
 
     /// Tessera's application: every route of `endpoints` behind the middleware chain that the
     /// `http` section configures (request id → client address behind trusted proxies → access
-    /// log → metrics → CORS → rate limit).
-    public init(endpoints: Endpoints, http: HTTPConfiguration, logger: Logger) {
+    /// log → metrics → CORS → rate limit); `accessLog` nil leaves the access log out.
+    public init(endpoints: Endpoints, http: HTTPConfiguration, accessLog: AccessLog?) {
         var middleware: [any Middleware] = [RequestIDMiddleware()]
         if !http.trustedProxies.isEmpty {
             middleware.append(ClientAddressMiddleware(trustedProxies: http.trustedProxies, header: http.forwardedHeader))
         }
-        middleware += [AccessLogMiddleware(logger: logger), MetricsMiddleware(), CORSMiddleware(allowedOrigins: http.corsOrigins)]
+        if let accessLog { middleware.append(AccessLogMiddleware(log: accessLog)) }
+        middleware += [MetricsMiddleware(), CORSMiddleware(allowedOrigins: http.corsOrigins)]
         let router = Router(endpoints.routes)
         if let addresses = endpoints.admission.addresses {
             middleware.append(RateLimitMiddleware(addresses: addresses, freeRoutes: router.eventLoopRoutes))
