@@ -1,11 +1,28 @@
+import Synchronization
+import TesseraJWT
+
 /// OAuth client authentication (RFC 6749 §2.3): confidential clients present their secret,
 /// compared in constant time with the stored hash; public clients present none.
 public struct ClientAuthenticator: Sendable {
     let environment: AuthEnvironment
+    /// Client records read in the last second, for callers that may use them (introspection).
+    let recent = RecentClients()
 
-    /// The client, authenticated.
-    public func authenticate(id: String, secret: String?) async throws -> OAuthClient {
-        let client = try await environment.store.read { try await $0.client(id: id) }
+    /// The client, authenticated. `forIntrospection`: a record read from the store up to
+    /// `RecentClients.lifetime` ago that allows introspection may stand in for a new read, since
+    /// a resource server may introspect every request and introspection grants nothing; a
+    /// removed client or a withdrawn permission then takes effect there within a second, like a
+    /// revocation on another instance, and a new permission at once. Everything that issues or
+    /// revokes tokens reads the store.
+    public func authenticate(id: String, secret: String?, forIntrospection: Bool = false) async throws -> OAuthClient {
+        let now = environment.clock.now
+        let client: OAuthClient?
+        if forIntrospection, let remembered = recent.client(id: id, now: now), remembered.mayIntrospect {
+            client = remembered
+        } else {
+            client = try await environment.store.read { try await $0.client(id: id) }
+            if let client { recent.remember(client, at: now) }
+        }
         guard let client else { throw AuthError.invalidClient("unknown client") }
         switch (client.kind, secret, client.secretHash) {
         case (.public, nil, _):
@@ -17,6 +34,28 @@ public struct ClientAuthenticator: Sendable {
             throw AuthError.invalidClient("public clients have no secret")
         default:
             throw AuthError.invalidClient("client secret required")
+        }
+    }
+}
+
+/// Client records by id with the time they were read; at most `capacity`, forgotten after
+/// `lifetime` seconds.
+final class RecentClients: Sendable {
+    static let lifetime = 1.0
+    static let capacity = 1024
+    private let records = Mutex<[String: (client: OAuthClient, readAt: Double)]>([:])
+
+    func client(id: String, now: Double) -> OAuthClient? {
+        records.withLock { records in
+            guard let record = records[id], now - record.readAt < Self.lifetime, now >= record.readAt else { return nil }
+            return record.client
+        }
+    }
+
+    func remember(_ client: OAuthClient, at now: Double) {
+        records.withLock { records in
+            if records.count >= Self.capacity { records.removeAll(keepingCapacity: true) }
+            records[client.id] = (client, now)
         }
     }
 }

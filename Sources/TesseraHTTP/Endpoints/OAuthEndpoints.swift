@@ -40,18 +40,19 @@ extension Endpoints {
     }
 
     /// Client authentication (RFC 6749 §2.3.1): HTTP Basic or `client_id`/`client_secret` in
-    /// the body, never both; public clients send `client_id` alone.
-    func authenticateClient(_ request: HTTPRequest, _ form: [String: String]) async throws -> OAuthClient {
+    /// the body, never both; public clients send `client_id` alone. `forIntrospection`: see
+    /// `ClientAuthenticator.authenticate`.
+    func authenticateClient(_ request: HTTPRequest, _ form: [String: String], forIntrospection: Bool = false) async throws -> OAuthClient {
         if let header = request.headers.first(name: "authorization"), BasicCredentials.isBasic(header) {
             guard form["client_secret"] == nil else { throw HTTPInputError(field: nil, detail: "use one client authentication method") }
             guard let basic = BasicCredentials(header: header) else { throw AuthError(.invalidClient, "malformed Basic credentials") }
             if let bodyID = form["client_id"], bodyID != basic.id {
                 throw HTTPInputError(field: nil, detail: "client_id differs from the Basic credentials")
             }
-            return try await tokens.clients.authenticate(id: basic.id, secret: basic.secret)
+            return try await tokens.clients.authenticate(id: basic.id, secret: basic.secret, forIntrospection: forIntrospection)
         }
         guard let id = form["client_id"] else { throw AuthError(.invalidClient, "no client authentication") }
-        return try await tokens.clients.authenticate(id: id, secret: form["client_secret"])
+        return try await tokens.clients.authenticate(id: id, secret: form["client_secret"], forIntrospection: forIntrospection)
     }
 
     /// The form and the authenticated client of an OAuth request, charged to the rate limit
@@ -60,7 +61,8 @@ extension Endpoints {
     /// left is refused before the client is even looked up.
     /// `check` vets the form before the client is authenticated; its result is returned.
     func admitted<Checked>(
-        _ request: HTTPRequest, _ context: RequestContext, known: Set<String>, check: ([String: String]) throws -> Checked
+        _ request: HTTPRequest, _ context: RequestContext, known: Set<String>, forIntrospection: Bool = false,
+        check: ([String: String]) throws -> Checked
     ) async throws -> (form: [String: String], client: OAuthClient, checked: Checked) {
         try admission.precheck(request, context)
         let form: [String: String]
@@ -69,7 +71,7 @@ extension Endpoints {
         do {
             form = try self.form(request, known: known)
             checked = try check(form)
-            client = try await authenticateClient(request, form)
+            client = try await authenticateClient(request, form, forIntrospection: forIntrospection)
         } catch {
             try admission.chargeAddress(request, context)
             throw error
@@ -139,7 +141,7 @@ extension Endpoints {
     }
 
     private func introspect(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
-        let (form, client, _) = try await admitted(request, context, known: Self.tokenHintParameters) { _ in }
+        let (form, client, _) = try await admitted(request, context, known: Self.tokenHintParameters, forIntrospection: true) { _ in }
         guard let token = form["token"] else { throw HTTPInputError(field: nil, detail: "token is required") }
         var response = HTTPResponse.json(Self.introspectionJSON(try await tokens.introspection.introspect(token: token, for: client)))
         response.noStore()

@@ -42,6 +42,11 @@ public struct HTTPRequest: Sendable {
 
     /// The media type of the body, lower-cased, without parameters.
     public var contentType: String? {
-        headers.first(name: "content-type")?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard let value = headers.first(name: "content-type") else { return nil }
+        // Bytes, not Foundation: this runs for every form post.
+        let isSpace = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        let media = value.utf8.prefix { $0 != UInt8(ascii: ";") }.drop(while: isSpace)
+        let trimmed = media.prefix(media.count - media.reversed().prefix(while: isSpace).count)
+        return String(decoding: trimmed.map { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 }
