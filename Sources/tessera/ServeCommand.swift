@@ -1,5 +1,6 @@
 import ArgumentParser
 import Configuration
+import Foundation
 import Logging
 import Metrics
 import Prometheus
@@ -21,6 +22,8 @@ struct ServeCommand: AsyncParsableCommand {
         if !host.isEmpty { overrides["http.hosts"] = .init(.stringArray(host), isSecret: false) }
         if let port { overrides["http.port"] = .init(.int(port), isSecret: false) }
         let configuration = try await config.load(overrides)
+        // A closed stderr pipe (a log collector gone) must cost log lines, not the server.
+        signal(SIGPIPE, SIG_IGN)
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = configuration.logLevel

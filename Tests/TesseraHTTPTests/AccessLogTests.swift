@@ -47,6 +47,34 @@ import Testing
         #expect(object["path"] as? String == "/a b\"c=d\n status=500")
     }
 
+    @Test func aSingleLineIsWrittenSoonWithoutWaitingForABatchOrShutdown() async throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]) }
+        let log = AccessLog(format: .logfmt, fileDescriptor: fds[1])
+        let group = ServiceGroup(configuration: .init(services: [.init(service: log)], logger: Logger(label: "test")))
+        let readEnd = fds[0]
+        var text = ""
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            log.record(Self.record(requestID: "alone"))
+            // Read on a thread of its own (a blocked read must not hold a test-pool thread the
+            // log needs), waiting at most 5 s for the line.
+            text = await withCheckedContinuation { (received: CheckedContinuation<String, Never>) in
+                Thread {
+                    var poller = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
+                    var chunk = [UInt8](repeating: 0, count: 4096)
+                    let count = poll(&poller, 1, 5000) == 1 ? read(readEnd, &chunk, chunk.count) : 0
+                    received.resume(returning: String(decoding: chunk.prefix(max(count, 0)), as: UTF8.self))
+                }.start()
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        close(fds[1])
+        #expect(text.hasSuffix("request_id=alone\n"), "the line came while the log ran, before shutdown")
+    }
+
     @Test func aFullBufferDropsAndCountsInsteadOfWaiting() {
         let log = AccessLog(format: .logfmt, fileDescriptor: -1, capacity: 4)
         for index in 0..<6 { log.record(Self.record(requestID: "line-\(index)")) }

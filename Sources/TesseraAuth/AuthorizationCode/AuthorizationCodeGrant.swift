@@ -79,20 +79,24 @@ public struct AuthorizationCodeGrant: Sendable {
             var response = try accessTokens.response(
                 user: user, client: client, scopes: scopes, session: started.session, refreshToken: started.refreshToken, now: now)
             if scopes.contains(AuthorizationCodeFlow.openIDScope) {
-                response.idToken = try idToken(user: user, client: client, code: record, session: started.session, accessToken: response.accessToken, now: now)
+                response.idToken = try idToken(
+                    user: user, client: client, code: record, session: started.session, accessToken: response.accessToken, now: now,
+                    expiresAt: now + response.expiresIn)
             }
             return response
         }
     }
 
-    /// The ID token of an exchange (OpenID Connect Core §2, §3.1.3.6); it lives as long as the
-    /// access token beside it.
-    private func idToken(user: User, client: OAuthClient, code: AuthorizationCode, session: Session, accessToken: String, now: Int64) throws -> String {
+    /// The ID token of an exchange (OpenID Connect Core §2, §3.1.3.6); it expires with the
+    /// access token beside it (`expiresAt`).
+    private func idToken(
+        user: User, client: OAuthClient, code: AuthorizationCode, session: Session, accessToken: String, now: Int64, expiresAt: Int64
+    ) throws -> String {
         var claims = JWTClaims()
         claims["iss"] = .string(environment.policy.issuer)
         claims["sub"] = .string(user.id)
         claims["aud"] = .string(client.id)
-        claims["exp"] = .int(Int(now + environment.policy.accessTokenTTL))
+        claims["exp"] = .int(Int(expiresAt))
         claims["iat"] = .int(Int(now))
         claims["auth_time"] = .int(Int(code.authTime))
         if let nonce = code.nonce { claims["nonce"] = .string(nonce) }

@@ -319,6 +319,7 @@ public struct AccountService: Sendable {
             client.postLogoutRedirectURIs = browser.postLogoutRedirectURIs ?? client.postLogoutRedirectURIs
             client.firstParty = browser.firstParty ?? client.firstParty
             try Self.checkBrowserSettings(client)
+            environment.recentClients.forget(id: id)
             guard client.kind == .confidential || !(client.mayIntrospect || client.forwardsClientIP) else {
                 throw AuthError.invalidInput("client_id", "only confidential clients may introspect or forward addresses")
             }
@@ -358,6 +359,7 @@ public struct AccountService: Sendable {
             return ended
         }
         sessions.forget(ended)
+        environment.recentClients.forget(id: id)
     }
 
     /// The newest audit events.

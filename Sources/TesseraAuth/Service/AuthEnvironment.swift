@@ -11,6 +11,9 @@ public struct AuthEnvironment: Sendable {
     let hasher: PasswordHasher
     /// Where passwords are hashed, off the event loops.
     public let hashingPool: PasswordHashingPool
+    /// Client records read in the last second, for introspection (`ClientAuthenticator`);
+    /// changes made through this environment forget them at once.
+    let recentClients = RecentClients()
 
     public init(
         store: any AuthStore, policy: AuthPolicy, clock: JWTClock = .system, hasher: PasswordHasher,

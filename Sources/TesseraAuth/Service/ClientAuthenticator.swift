@@ -5,8 +5,7 @@ import TesseraJWT
 /// compared in constant time with the stored hash; public clients present none.
 public struct ClientAuthenticator: Sendable {
     let environment: AuthEnvironment
-    /// Client records read in the last second, for callers that may use them (introspection).
-    let recent = RecentClients()
+    private var recent: RecentClients { environment.recentClients }
 
     /// The client, authenticated. `forIntrospection`: a record read from the store up to
     /// `RecentClients.lifetime` ago that allows introspection may stand in for a new read, since
@@ -50,6 +49,10 @@ final class RecentClients: Sendable {
             guard let record = records[id], now - record.readAt < Self.lifetime, now >= record.readAt else { return nil }
             return record.client
         }
+    }
+
+    func forget(id: String) {
+        _ = records.withLock { $0.removeValue(forKey: id) }
     }
 
     func remember(_ client: OAuthClient, at now: Double) {

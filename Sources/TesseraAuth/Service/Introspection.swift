@@ -59,8 +59,13 @@ public struct Introspection: Sendable {
         } catch {
             verified = nil
         }
-        if let verified { return .accessToken(claims: verified.claims.object) }
-        guard token.utf8.count <= 512 else { return .inactive }
+        if let verified {
+            // Tessera asks its own clock: no leeway for skew, inactive from `exp` on.
+            guard let expiration = verified.claims.expiration, Double(now) < expiration else { return .inactive }
+            return .accessToken(claims: verified.claims.object)
+        }
+        // Only what could be a refresh token reaches the store (256 bits, base64url).
+        guard token.utf8.count == 43, Base64URL.decode(token)?.count == 32 else { return .inactive }
         let hash = try OpaqueSecret.storedHash(of: token)
         let found: (RefreshTokenRecord, Session)? = try await store.read { tx in
             guard let record = try await tx.refreshToken(hash: hash, forUpdate: false),

@@ -37,7 +37,11 @@ public final class AccessLog: Service, @unchecked Sendable {
     private var state = State.idle
     private let dropped = Counter(label: "tessera_access_log_dropped_total")
     private let droppedCount = Atomic<Int>(0)
+    /// Whether the last write stopped inside a line (writer thread only).
+    private var brokenLine = false
 
+    /// The longest path a line carries, in bytes; longer ones are cut (and end with `…`).
+    static let maximumPathBytes = 1024
     /// Lines that wake the writer at once; fewer wait at most `flushInterval`.
     static let batch = 256
     /// The longest a line waits before the writer takes it.
@@ -68,9 +72,10 @@ public final class AccessLog: Service, @unchecked Sendable {
             return
         }
         pending.append(record)
-        // The writer is woken for a batch, not a line: waking a thread per request costs more
-        // than the line (two context switches on a busy core).
-        if pending.count == Self.batch { condition.signal() }
+        // The writer is woken by the first line after it emptied the buffer (it then gathers
+        // more for up to `flushInterval`) and by a full batch: not once per request, which on a
+        // busy core costs more than the line (two context switches).
+        if pending.count == 1 || pending.count == Self.batch { condition.signal() }
         condition.unlock()
     }
 
@@ -116,8 +121,13 @@ public final class AccessLog: Service, @unchecked Sendable {
         while true {
             condition.lock()
             while pending.isEmpty, state == .running { condition.wait() }
-            // A few lines: wait a little for more, so that a line costs a request no wake-up.
-            if pending.count < Self.batch, state == .running { _ = condition.wait(until: Date(timeIntervalSinceNow: Self.flushInterval)) }
+            let gather = pending.count < Self.batch && state == .running
+            condition.unlock()
+            // A few lines: let more gather (unlocked, so requests keep appending), so that a line
+            // costs a request no wake-up. (A plain sleep: `NSCondition.wait(until:)` did not time
+            // out on this platform.)
+            if gather { usleep(useconds_t(Self.flushInterval * 1_000_000)) }
+            condition.lock()
             let stopping = state == .stopping
             swap(&pending, &batch)
             condition.unlock()
@@ -137,9 +147,12 @@ public final class AccessLog: Service, @unchecked Sendable {
     }
 
     /// Writes all of `output` (retrying short writes and interruptions), then empties it. A
-    /// failing descriptor loses the lines, never the server.
+    /// failing descriptor loses the lines (counted as dropped), never the server; after a
+    /// failure mid-line the next write starts on a new line, so no line continues another.
     private func flush(_ output: inout [UInt8]) {
-        output.withUnsafeBytes { bytes in
+        guard !output.isEmpty else { return }
+        if brokenLine { output.insert(UInt8(ascii: "\n"), at: 0) }
+        let complete = output.withUnsafeBytes { bytes in
             var offset = 0
             while offset < bytes.count {
                 let written = write(fileDescriptor, bytes.baseAddress! + offset, bytes.count - offset)
@@ -148,10 +161,15 @@ public final class AccessLog: Service, @unchecked Sendable {
                 } else if written < 0, errno == EINTR {
                     continue
                 } else {
-                    return
+                    let lost = bytes[offset...].lazy.filter { $0 == UInt8(ascii: "\n") }.count
+                    droppedCount.add(lost, ordering: .relaxed)
+                    dropped.increment(by: Int64(lost))
+                    return offset == 0 || bytes[offset - 1] == UInt8(ascii: "\n")
                 }
             }
+            return true
         }
+        brokenLine = !complete
         output.removeAll(keepingCapacity: true)
     }
 }

@@ -18,7 +18,10 @@ public struct AccessLogMiddleware: Middleware {
         let log = self.log
         let context = context
         let method = request.method
-        let path = request.path
+        // An attacker chooses the path of a 404: at most `maximumPathBytes` of it are kept.
+        let path =
+            request.path.utf8.count > AccessLog.maximumPathBytes
+            ? String(decoding: request.path.utf8.prefix(AccessLog.maximumPathBytes), as: UTF8.self) + "…" : request.path
         return dispatch.map { response in
             let elapsed = ContinuousClock.now - context.receivedAt
             let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000

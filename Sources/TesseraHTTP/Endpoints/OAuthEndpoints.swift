@@ -76,7 +76,7 @@ extension Endpoints {
             try admission.chargeAddress(request, context)
             throw error
         }
-        try admission.charge(client, request, context)
+        try admission.charge(client, request, context, cost: forIntrospection ? ClientAdmission.introspectionCost : 1)
         return (form, client, checked)
     }
 

@@ -24,9 +24,10 @@ public final class RateLimiter: Sendable {
         self.clock = clock
     }
 
-    /// Takes one token from `key`'s bucket; throws `RateLimited` with the wait when it is empty.
-    func take(_ key: String) throws {
-        if let wait = wait(for: key) { throw RateLimited(retryAfter: wait) }
+    /// Takes `cost` tokens (one by default) from `key`'s bucket; throws `RateLimited` with the
+    /// wait when it holds fewer.
+    func take(_ key: String, cost: Double = 1) throws {
+        if let wait = wait(for: key, cost: cost) { throw RateLimited(retryAfter: wait) }
     }
 
     /// Whether `key`'s bucket holds a token, without taking it: nil, or the seconds to wait.
@@ -37,8 +38,8 @@ public final class RateLimiter: Sendable {
         return tokens >= 1 ? nil : Int(((1 - tokens) / perSecond).rounded(.up))
     }
 
-    /// Takes one token from `key`'s bucket: nil, or the seconds to wait when it is empty.
-    func wait(for key: String) -> Int? {
+    /// Takes `cost` tokens from `key`'s bucket: nil, or the seconds to wait when it holds fewer.
+    func wait(for key: String, cost: Double = 1) -> Int? {
         guard perSecond > 0 else { return nil }
         let now = clock.now
         let wait: Double = buckets.withLock { buckets in
@@ -47,8 +48,8 @@ public final class RateLimiter: Sendable {
             bucket.tokens = min(burst, bucket.tokens + (now - bucket.updated) * perSecond)
             bucket.updated = now
             defer { buckets[key] = bucket }
-            guard bucket.tokens >= 1 else { return (1 - bucket.tokens) / perSecond }
-            bucket.tokens -= 1
+            guard bucket.tokens >= cost else { return (cost - bucket.tokens) / perSecond }
+            bucket.tokens -= cost
             return 0
         }
         return wait > 0 ? Int(wait.rounded(.up)) : nil
@@ -133,9 +134,15 @@ struct ClientAdmission: Sendable {
     }
 
     /// Charges `client`'s bucket when it is confidential (it has authenticated), the address
-    /// bucket otherwise.
-    func charge(_ client: OAuthClient, _ request: HTTPRequest, _ context: RequestContext) throws {
+    /// bucket otherwise; `cost` is what the request weighs in the client's bucket.
+    func charge(_ client: OAuthClient, _ request: HTTPRequest, _ context: RequestContext, cost: Double = 1) throws {
         guard client.kind == .confidential else { return try chargeAddress(request, context) }
-        try clients?.take(client.id)
+        try clients?.take(client.id, cost: cost)
     }
+
+    /// What an introspection weighs in its client's bucket: an access token is answered from
+    /// memory, so a gateway may introspect every request it serves (128 times the rate of the
+    /// requests that write to the store) while a client's token and revocation requests keep
+    /// their limit. A power of two, so that costs add up exactly.
+    static let introspectionCost = 1.0 / 128
 }
