@@ -198,7 +198,7 @@ public struct AuthorizationCodeFlow: Sendable {
     private func checkedScopes(_ request: AuthorizationRequest, client: OAuthClient, user: User) throws -> [String] {
         let policy = environment.policy.scopes
         let scopes = policy.issued(requested: request.scopes, clientScopes: policy.grantable(by: client), roles: user.roles)
-        if scopes.contains(Self.openIDScope), accessTokens.idTokenAlgorithm == nil {
+        guard accessTokens.canIssue(scopes) else {
             throw AuthorizationError(.invalidScope, "openid needs an asymmetric signing key (Documentation/keys.md)", target: request.target)
         }
         return scopes

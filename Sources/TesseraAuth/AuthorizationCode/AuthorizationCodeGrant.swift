@@ -58,7 +58,7 @@ public struct AuthorizationCodeGrant: Sendable {
             let scopes = policy.issued(requested: try Scope.parse(record.scope), clientScopes: policy.grantable(by: client), roles: user.roles)
             // Checked before the code is spent: a key rotated to HMAC since the consent must
             // not leave a session whose ID token cannot be signed.
-            if scopes.contains(AuthorizationCodeFlow.openIDScope), accessTokens.idTokenAlgorithm == nil {
+            guard accessTokens.canIssue(scopes) else {
                 throw AuthError(.invalidScope, "openid needs an asymmetric signing key")
             }
             let started = try await sessions.start(

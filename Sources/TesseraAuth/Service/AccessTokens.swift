@@ -51,6 +51,12 @@ public struct AccessTokens: Sendable {
     /// while an HMAC key signs: an ID token is never signed with a shared secret.
     public var idTokenAlgorithm: JWTAlgorithm? { keys.value.withLock { $0.idTokenSigner?.keyRing.signingKey?.algorithm } }
 
+    /// Whether a grant of `scopes` can be answered: `openid` needs an ID token, and so an
+    /// asymmetric active key.
+    func canIssue(_ scopes: [String]) -> Bool {
+        !scopes.contains(AuthorizationCodeFlow.openIDScope) || idTokenAlgorithm != nil
+    }
+
     /// An ID token of `claims` with the `at_hash` of `accessToken` (OpenID Connect Core
     /// §3.1.3.6): the left half of its hash under the signing algorithm's hash function.
     func signIDToken(_ claims: JWTClaims, accessToken: String) throws -> String {

@@ -25,8 +25,6 @@ extension Endpoints {
     /// posted from anywhere else (login CSRF) finds no matching cookie.
     static let bindingCookie = "__Host-tessera_authz"
 
-    private var pages: LoginPages.Paths { LoginPages.Paths(issuer: settings.issuer) }
-
     private func authorize(_ request: HTTPRequest) async throws -> HTTPResponse {
         guard let parameters = FormData.parseStrict(request.queryString) else {
             return errorPage(.badRequest, "The sign-in request is malformed.")
@@ -50,7 +48,7 @@ extension Endpoints {
         return try await answering {
             do {
                 let (step, cookie) = try await flow.login(
-                    csrfToken: form["csrf_token"] ?? "", browser: Self.cookieValue(Self.bindingCookie, in: request), username: form["username"] ?? "",
+                    csrfToken: form["csrf_token"] ?? "", browser: SessionCookie.value(named: Self.bindingCookie, in: request), username: form["username"] ?? "",
                     password: form["password"] ?? "", ip: request.remoteIP)
                 var response = render(step)
                 response.headers.add(name: "Set-Cookie", value: SessionCookie.set(cookie, maxAge: tokens.policy.cookieSessionAbsoluteTimeout))
@@ -73,7 +71,7 @@ extension Endpoints {
         let flow = tokens.authorization
         return try await answering {
             let step = try await flow.consent(
-                csrfToken: form["csrf_token"] ?? "", browser: Self.cookieValue(Self.bindingCookie, in: request),
+                csrfToken: form["csrf_token"] ?? "", browser: SessionCookie.value(named: Self.bindingCookie, in: request),
                 session: try await browserSession(request), allow: form["decision"] == "allow")
             return render(step)
         }
@@ -90,7 +88,7 @@ extension Endpoints {
             let origin = request.headers.first(name: "origin")
             let sameSite = origin == nil || origin == "null" || origin == Authenticator.origin(of: settings.issuer)
             guard sameSite, let form = pageForm(request, ["csrf_token"]), let token = form["csrf_token"],
-                let binding = Self.cookieValue(Self.bindingCookie, in: request), ConstantTime.equals(Array(token.utf8), Array(binding.utf8))
+                let binding = SessionCookie.value(named: Self.bindingCookie, in: request), ConstantTime.equals(Array(token.utf8), Array(binding.utf8))
             else { return errorPage(.forbidden, "Sign-out must be confirmed on this site.") }
             return try await endSession(session: session, hint: nil, confirmed: true, value: { _ in nil })
         }
@@ -158,14 +156,10 @@ extension Endpoints {
         LoginPages.response(LoginPages.message(pages, title: "Cannot continue", text), status: status)
     }
 
-    /// A posted page form with `known` fields, each at most once; nil when malformed.
+    /// A posted page form with `known` fields, each at most once (the OAuth endpoints'
+    /// parser); nil when malformed.
     private func pageForm(_ request: HTTPRequest, _ known: Set<String>) -> [String: String]? {
-        guard request.contentType == "application/x-www-form-urlencoded",
-            let parameters = FormData.parseStrict(String(decoding: request.body, as: UTF8.self))
-        else { return nil }
-        let recognised = parameters.filter { known.contains($0.key) }
-        guard !recognised.values.contains(where: { $0.count > 1 }) else { return nil }
-        return recognised.compactMapValues(\.first)
+        try? form(request, known: known)
     }
 
     /// The browser session of the request's session cookie, if it has a live one.
@@ -176,7 +170,7 @@ extension Endpoints {
 
     /// The browser's binding cookie, or a new one.
     private func browserBinding(_ request: HTTPRequest) throws -> String {
-        if let value = Self.cookieValue(Self.bindingCookie, in: request), value.utf8.count == 43, Base64URL.decode(value)?.count == 32 {
+        if let value = SessionCookie.value(named: Self.bindingCookie, in: request), value.utf8.count == 43, Base64URL.decode(value)?.count == 32 {
             return value
         }
         return try OpaqueSecret.generate().value
@@ -184,10 +178,6 @@ extension Endpoints {
 
     /// `Set-Cookie` for the binding cookie, lasting as long as a form.
     private static func bindingCookieHeader(_ value: String) -> String { cookie(bindingCookie, value, maxAge: AuthorizationCodeFlow.formLifetime) }
-
-    static func cookieValue(_ name: String, in request: HTTPRequest) -> String? {
-        SessionCookie.value(named: name, in: request)
-    }
 
     /// A `__Host-` cookie: Secure, Path=/, no Domain, HttpOnly, SameSite=Lax.
     static func cookie(_ name: String, _ value: String, maxAge: Int64) -> String {

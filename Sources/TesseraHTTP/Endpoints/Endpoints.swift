@@ -15,6 +15,8 @@ public struct Endpoints: Sendable {
     let admission: ClientAdmission
     /// `/readyz`'s answer, asked of the store at most once a second.
     let readiness: Readiness
+    /// Where the hosted login pages live under the issuer, worked out once.
+    let pages: LoginPages.Paths
 
     /// What the endpoints read from configuration: the issuer and audiences (top-level and
     /// `token` keys) and the `http` section as it is, never copied field by field.
@@ -44,6 +46,7 @@ public struct Endpoints: Sendable {
         authenticator = Authenticator(
             tokens: tokens, audiences: settings.verifyAudiences, issuer: settings.issuer,
             trustedOrigins: settings.http.corsOrigins)
+        pages = LoginPages.Paths(issuer: settings.issuer)
         let http = settings.http
         let clock = tokens.environment.clock
         let store = tokens.store

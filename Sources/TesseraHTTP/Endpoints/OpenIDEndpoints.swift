@@ -74,11 +74,10 @@ extension Endpoints {
 
     /// A client as the API shows it; never its secret or the secret's hash.
     static func clientJSON(_ client: OAuthClient) -> JSONObject {
-        let strings = { (values: [String]) in JSONValue.array(values.map(JSONValue.string)) }
         return [
-            "client_id": .string(client.id), "kind": .string(client.kind.rawValue), "grant_types": strings(client.grants.map(\.rawValue)),
-            "scopes": strings(client.scopes), "audiences": strings(client.audiences), "redirect_uris": strings(client.redirectURIs),
-            "post_logout_redirect_uris": strings(client.postLogoutRedirectURIs), "first_party": .bool(client.firstParty),
+            "client_id": .string(client.id), "kind": .string(client.kind.rawValue), "grant_types": Self.strings(client.grants.map(\.rawValue)),
+            "scopes": Self.strings(client.scopes), "audiences": Self.strings(client.audiences), "redirect_uris": Self.strings(client.redirectURIs),
+            "post_logout_redirect_uris": Self.strings(client.postLogoutRedirectURIs), "first_party": .bool(client.firstParty),
             "introspect": .bool(client.mayIntrospect), "forwards_client_ip": .bool(client.forwardsClientIP), "created_at": .int(Int(client.createdAt)),
         ]
     }
@@ -89,22 +88,24 @@ extension Endpoints {
     func openIDConfiguration(algorithms: [String], idTokenAlgorithm: JWTAlgorithm?) -> JSONObject {
         var object = authorizationServerMetadata(algorithms: algorithms)
         let base = Self.base(settings.issuer)
-        let strings = { (values: [String]) in JSONValue.array(values.map(JSONValue.string)) }
         object["userinfo_endpoint"] = .string(base + "/userinfo")
         object["end_session_endpoint"] = .string(base + "/oauth/logout")
-        object["subject_types_supported"] = strings(["public"])
-        object["id_token_signing_alg_values_supported"] = strings(idTokenAlgorithm.map { [$0.rawValue] } ?? [])
-        object["scopes_supported"] = strings(["openid", "profile", "email"])
-        object["claims_supported"] = strings([
+        object["subject_types_supported"] = Self.strings(["public"])
+        object["id_token_signing_alg_values_supported"] = Self.strings(idTokenAlgorithm.map { [$0.rawValue] } ?? [])
+        object["scopes_supported"] = Self.strings(["openid", "profile", "email"])
+        object["claims_supported"] = Self.strings([
             "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid", "amr", "preferred_username", "updated_at", "email",
             "email_verified",
         ])
-        object["prompt_values_supported"] = strings(AuthorizationRequest.Prompt.allCases.map(\.rawValue))
+        object["prompt_values_supported"] = Self.strings(AuthorizationRequest.Prompt.allCases.map(\.rawValue))
         object["claims_parameter_supported"] = .bool(false)
         object["request_parameter_supported"] = .bool(false)
         object["request_uri_parameter_supported"] = .bool(false)
         return object
     }
+
+    /// A JSON array of strings.
+    private static func strings(_ values: [String]) -> JSONValue { .array(values.map(JSONValue.string)) }
 
     /// The issuer without a trailing slash: endpoints are it plus their paths (RFC 8414 §3).
     static func base(_ issuer: String) -> String { issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer }
