@@ -136,13 +136,18 @@ public final class PostgresAuthStore: AuthStore, Service {
     /// conflict) is run again before the caller gets 503.
     static let retries = 3
 
-    /// Runs `body` in a transaction, again (after a short random wait) when PostgreSQL aborted
-    /// it to break a deadlock, up to `retries` times.
+    /// Runs `body` in a transaction, retried as `retrying` says.
     private func inTransaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+        try await retrying { try await self.inTransactionOnce(body) }
+    }
+
+    /// Runs `operation`, again (after a short random wait) when PostgreSQL aborted it to break
+    /// a deadlock, up to `retries` times.
+    private func retrying<T: Sendable>(_ operation: @Sendable () async throws -> T) async throws -> T {
         var attempt = 0
         while true {
             do {
-                return try await inTransactionOnce(body)
+                return try await operation()
             } catch SQLError.retryable(let reason) {
                 attempt += 1
                 guard attempt <= Self.retries else {
@@ -167,6 +172,22 @@ public final class PostgresAuthStore: AuthStore, Service {
             throw AuthError.storeUnavailable("PostgreSQL transaction failed")
         } catch let error as PSQLError {
             throw PostgresExecutor.translate(error)
+        }
+    }
+
+    /// One statement on a pooled connection, outside any transaction block: PostgreSQL runs it
+    /// as its own transaction, in one round trip.
+    public func rotateRefreshToken(_ step: RefreshRotationStep) async throws -> RotatedRefreshToken? {
+        try await retrying {
+            do {
+                return try await self.withDeadline {
+                    try await self.client.withConnection { connection in
+                        try await SQLRefreshRotation.apply(step, on: PostgresExecutor(connection: connection, logger: self.logger))
+                    }
+                }
+            } catch let error as PSQLError {
+                throw PostgresExecutor.translate(error)
+            }
         }
     }
 

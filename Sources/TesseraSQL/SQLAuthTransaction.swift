@@ -22,9 +22,9 @@ public struct SQLAuthTransaction: AuthTransaction {
 
     // MARK: Users
 
-    private static let userColumns = "id, username, password_hash, status, created_at, updated_at, password_changed_at, roles, email"
+    static let userColumns = "id, username, password_hash, status, created_at, updated_at, password_changed_at, roles, email"
 
-    private static func user(_ row: any SQLRow) throws -> User {
+    static func user(_ row: any SQLRow) throws -> User {
         guard let status = User.Status(rawValue: try row.requiredText(3)) else { throw SQLError.unexpectedValue("users.status") }
         return User(
             id: try row.requiredText(0), username: try row.requiredText(1), passwordHash: try row.requiredText(2), status: status,
@@ -146,10 +146,10 @@ public struct SQLAuthTransaction: AuthTransaction {
 
     // MARK: Sessions
 
-    private static let sessionColumns =
+    static let sessionColumns =
         "id, user_id, client_id, created_at, last_seen_at, idle_expires_at, absolute_expires_at, revoked_at, cookie_hash, scope, parent_id"
 
-    private static func session(_ row: any SQLRow) throws -> Session {
+    static func session(_ row: any SQLRow) throws -> Session {
         Session(
             id: try row.requiredText(0), userID: try row.requiredText(1), clientID: try row.requiredText(2),
             createdAt: try row.requiredInteger(3), lastSeenAt: try row.requiredInteger(4), idleExpiresAt: try row.requiredInteger(5),
@@ -298,9 +298,9 @@ public struct SQLAuthTransaction: AuthTransaction {
 
     // MARK: Refresh tokens
 
-    private static let refreshColumns = "hash, family_id, session_id, client_id, parent_hash, scope, issued_at, expires_at, spent_at, revoked_at"
+    static let refreshColumns = "hash, family_id, session_id, client_id, parent_hash, scope, issued_at, expires_at, spent_at, revoked_at"
 
-    private static func refreshToken(_ row: any SQLRow) throws -> RefreshTokenRecord {
+    static func refreshToken(_ row: any SQLRow) throws -> RefreshTokenRecord {
         RefreshTokenRecord(
             hash: try row.requiredText(0), familyID: try row.requiredText(1), sessionID: try row.requiredText(2),
             clientID: try row.requiredText(3), parentHash: try row.text(4), scope: try row.requiredText(5),
@@ -324,9 +324,6 @@ public struct SQLAuthTransaction: AuthTransaction {
     }
 
     public func refreshTokenForRotation(hash: String) async throws -> (RefreshTokenRecord, Session, User?)? {
-        func prefixed(_ columns: String, _ table: String) -> String {
-            columns.split(separator: ",").map { "\(table).\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")
-        }
         let sql = """
             SELECT \(prefixed(Self.refreshColumns, "r")), \(prefixed(Self.sessionColumns, "s")), \(prefixed(Self.userColumns, "u"))
             FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id LEFT JOIN users u ON u.id = s.user_id
@@ -510,8 +507,13 @@ public enum SQLQueries {
     }
 }
 
+/// `columns` (a comma-separated list) each qualified with `table`.
+func prefixed(_ columns: String, _ table: String) -> String {
+    columns.split(separator: ",").map { "\(table).\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")
+}
+
 /// A row read from column `offset` on, so one joined row can feed several mappers.
-private struct OffsetRow: SQLRow {
+struct OffsetRow: SQLRow {
     let row: any SQLRow
     let offset: Int
 

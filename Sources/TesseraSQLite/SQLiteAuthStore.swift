@@ -41,6 +41,7 @@ public final class SQLiteAuthStore: AuthStore {
             for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 10000"] {
                 _ = try await connection.query(pragma, [])
             }
+            try await SQLRefreshRotation.prepare(SQLiteExecutor(connection: connection))
             reader = try await SQLiteConnection.open(storage: .file(path: path))
             _ = try await reader.query("PRAGMA busy_timeout = 10000", [])
         } catch {
@@ -93,6 +94,13 @@ public final class SQLiteAuthStore: AuthStore {
 
     public func read<T: Sendable>(_ body: @Sendable (any AuthTransaction) async throws -> T) async throws -> T {
         try await inReadTransaction { try await body(SQLAuthTransaction($0)) }
+    }
+
+    /// The rotation statement and the read of what it wrote, in one transaction: nothing (the
+    /// CLI on the same file, an I/O error) can come between a token spent and its successor
+    /// returned.
+    public func rotateRefreshToken(_ step: RefreshRotationStep) async throws -> RotatedRefreshToken? {
+        try await inTransaction { try await SQLRefreshRotation.apply(step, on: $0) }
     }
 
     public func sessionsRevoked(since: Int64, expiringAfter: Int64) async throws -> [RevokedSession] {

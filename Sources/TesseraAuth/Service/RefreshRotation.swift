@@ -18,6 +18,7 @@ public struct RefreshRotation: Sendable {
         let hash = try OpaqueSecret.storedHash(of: refreshToken)
         let requested = try scope.map(Scope.parse)
         let now = environment.now
+        if requested == nil, let rotated = try await rotateLive(hash: hash, client: client, now: now) { return rotated }
         let outcome = try await environment.store.transaction { tx in try await rotate(tx, hash: hash, client: client, requested: requested, now: now) }
         switch outcome {
         case let .rotated(user, session, newToken, scopes):
@@ -31,6 +32,29 @@ public struct RefreshRotation: Sendable {
             counters.rejected.increment()
             throw AuthError.invalidGrant(reason)
         }
+    }
+
+    /// The common refresh (a live token, no `scope` parameter) as one store operation in one
+    /// round trip; nil when the step does not apply, and the locking transaction then decides.
+    private func rotateLive(hash: String, client: OAuthClient, now: Int64) async throws -> TokenResponse? {
+        let policy = environment.policy
+        let successor = try OpaqueSecret.generate()
+        let step = RefreshRotationStep(
+            hash: hash, clientID: client.id, now: now, successorHash: successor.storedHash, successorLifetime: policy.refreshTokenTTL,
+            sessionIdleTimeout: policy.sessionIdleTimeout)
+        guard let rotated = try await environment.store.rotateRefreshToken(step) else { return nil }
+        counters.rotated.increment()
+        let scopes = issuedScopes(granted: rotated.spent.scope, requested: nil, client: client, user: rotated.user)
+        return try accessTokens.response(
+            user: rotated.user, client: client, scopes: scopes, session: rotated.session, refreshToken: successor.value, now: now)
+    }
+
+    /// The access token's scopes: those asked for (or all granted), that the client may still
+    /// be granted and the user's roles allow now.
+    private func issuedScopes(granted: String, requested: [String]?, client: OAuthClient, user: User) -> [String] {
+        let rule = environment.policy.scopes
+        let granted = granted.split(separator: " ").map(String.init)
+        return rule.issued(requested: requested, clientScopes: granted.filter(rule.grantable(by: client).contains), roles: user.roles)
     }
 
     enum Outcome: Sendable {
@@ -73,8 +97,7 @@ public struct RefreshRotation: Sendable {
             // Thrown, so the transaction rolls back: a refused request changes nothing.
             throw AuthError(.invalidScope, "scope \(beyond) exceeds the original grant")
         }
-        let rule = policy.scopes
-        let scopes = rule.issued(requested: requested, clientScopes: granted.filter(rule.grantable(by: client).contains), roles: user.roles)
+        let scopes = issuedScopes(granted: record.scope, requested: requested, client: client, user: user)
         if record.spentAt == nil {
             record.spentAt = now
             try await tx.updateRefreshToken(record)

@@ -15,6 +15,13 @@ public protocol AuthStore: Sendable {
     /// hold writers up. `body` must not write or lock rows.
     func read<T: Sendable>(_ body: @Sendable (any AuthTransaction) async throws -> T) async throws -> T
 
+    /// Applies `step` if `step.admits` the presented token, its session and user as they are,
+    /// as one atomic operation in one round trip (PostgreSQL: one statement; SQLite: one
+    /// statement and the read of its rows in one transaction), and returns the rows as written. Returns nil,
+    /// having changed nothing, when the step does not apply. Two concurrent steps on one token:
+    /// at most one applies.
+    func rotateRefreshToken(_ step: RefreshRotationStep) async throws -> RotatedRefreshToken?
+
     /// Sessions revoked at or after `since` whose absolute expiry is after `expiringAfter`, for
     /// the in-memory revocation view. Runs outside any transaction.
     func sessionsRevoked(since: Int64, expiringAfter: Int64) async throws -> [RevokedSession]

@@ -146,19 +146,22 @@ public final class AccessLog: Service, @unchecked Sendable {
         }
     }
 
-    /// Writes all of `output` (retrying short writes and interruptions), then empties it. A
-    /// failing descriptor loses the lines (counted as dropped), never the server; after a
-    /// failure mid-line the next write starts on a new line, so no line continues another.
+    /// Writes all of `output` in whole lines of at most `PIPE_BUF` bytes per write (retrying
+    /// short writes and interruptions, and waiting up to a second for a non-blocking descriptor
+    /// to take more), then empties it. A failing descriptor loses the lines (counted as
+    /// dropped), never the server; after a failure mid-line the next write starts on a new line,
+    /// so no line continues another.
     private func flush(_ output: inout [UInt8]) {
         guard !output.isEmpty else { return }
         if brokenLine { output.insert(UInt8(ascii: "\n"), at: 0) }
+        let deadline = ContinuousClock.now + .seconds(1)
         let complete = output.withUnsafeBytes { bytes in
             var offset = 0
             while offset < bytes.count {
-                let written = write(fileDescriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                let written = write(fileDescriptor, bytes.baseAddress! + offset, Self.nextWrite(bytes, from: offset) - offset)
                 if written > 0 {
                     offset += written
-                } else if written < 0, errno == EINTR {
+                } else if written < 0, errno == EINTR || ((errno == EAGAIN || errno == EWOULDBLOCK) && waitUntilWritable(by: deadline)) {
                     continue
                 } else {
                     let lost = bytes[offset...].lazy.filter { $0 == UInt8(ascii: "\n") }.count
@@ -171,6 +174,31 @@ public final class AccessLog: Service, @unchecked Sendable {
         }
         brokenLine = !complete
         output.removeAll(keepingCapacity: true)
+    }
+
+    /// Where the write starting at `offset` ends: after the last newline within `PIPE_BUF`
+    /// bytes, since writes of up to `PIPE_BUF` bytes to a pipe are never interleaved with
+    /// another writer's (swift-log's lines share standard error); a longer line goes alone.
+    static func nextWrite(_ bytes: UnsafeRawBufferPointer, from offset: Int) -> Int {
+        let newline = UInt8(ascii: "\n")
+        let limit = offset + Int(PIPE_BUF)
+        guard limit < bytes.count else { return bytes.count }
+        if let last = bytes[offset..<limit].lastIndex(of: newline) { return last + 1 }
+        return bytes[limit...].firstIndex(of: newline).map { $0 + 1 } ?? bytes.count
+    }
+
+    /// Whether the descriptor (non-blocking, and full) can take more before `deadline` (one
+    /// per flush, so a stalled reader holds the writer, and shutdown, a second at most).
+    private func waitUntilWritable(by deadline: ContinuousClock.Instant) -> Bool {
+        var descriptor = pollfd(fd: fileDescriptor, events: Int16(POLLOUT), revents: 0)
+        while true {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { return false }
+            let milliseconds = Int32(min(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1, 1000))
+            let ready = poll(&descriptor, 1, milliseconds)
+            if ready < 0, errno == EINTR { continue }
+            return ready == 1 && descriptor.revents & Int16(POLLOUT) != 0
+        }
     }
 }
 
@@ -243,11 +271,11 @@ struct AccessLogFormatter {
         return stamp
     }
 
-    /// A logfmt value: bare when it has no space, quote, equals sign or control character,
-    /// else quoted with `\"`, `\\` and `\uXXXX` escapes.
+    /// A logfmt value: bare when it is printable ASCII without a quote or equals sign, else
+    /// quoted with `\"`, `\\` and `\uXXXX` escapes.
     private func field(_ key: String, _ value: String, _ output: inout [UInt8]) {
         output.append(contentsOf: key.utf8)
-        let bare = !value.isEmpty && value.utf8.allSatisfy { $0 > 0x20 && $0 != 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "=") }
+        let bare = !value.isEmpty && value.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "=") }
         if bare {
             output.append(contentsOf: value.utf8)
         } else {
@@ -260,24 +288,34 @@ struct AccessLogFormatter {
         quoted(value, &output)
     }
 
-    /// `"value"` with JSON escapes (also valid logfmt).
+    /// `"value"` with JSON escapes (also valid logfmt). What a terminal or a log viewer may act
+    /// on or draw out of order is escaped too: C0 and C1 controls, DEL, the line and paragraph
+    /// separators, and format characters (bidirectional overrides, zero-width characters).
     private func quoted(_ value: String, _ output: inout [UInt8]) {
-        let hex = Array("0123456789abcdef".utf8)
         output.append(UInt8(ascii: "\""))
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+        for scalar in value.unicodeScalars {
+            switch scalar.value {
+            case 0x22, 0x5C:
                 output.append(UInt8(ascii: "\\"))
-                output.append(byte)
-            case 0..<0x20, 0x7F:
-                output.append(contentsOf: #"\u00"#.utf8)
-                output.append(hex[Int(byte >> 4)])
-                output.append(hex[Int(byte & 0x0F)])
+                output.append(UInt8(scalar.value))
+            case 0..<0x20, 0x7F...0x9F, 0x2028, 0x2029:
+                escape(scalar, &output)
+            case 0x20..<0x7F:
+                output.append(UInt8(scalar.value))
             default:
-                output.append(byte)
+                if scalar.properties.generalCategory == .format { escape(scalar, &output) } else { UTF8.encode(scalar) { output.append($0) } }
             }
         }
         output.append(UInt8(ascii: "\""))
+    }
+
+    /// `\uXXXX`, as a UTF-16 surrogate pair above U+FFFF (JSON, RFC 8259 §7).
+    private func escape(_ scalar: Unicode.Scalar, _ output: inout [UInt8]) {
+        let hex = Array("0123456789abcdef".utf8)
+        for unit in String(scalar).utf16 {
+            output.append(contentsOf: #"\u"#.utf8)
+            for shift in stride(from: 12, through: 0, by: -4) { output.append(hex[Int(unit >> UInt16(shift)) & 0xF]) }
+        }
     }
 
     private func decimal(_ value: Int64, _ output: inout [UInt8], width: Int = 1) {
