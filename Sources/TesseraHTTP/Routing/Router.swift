@@ -43,8 +43,22 @@ public struct Route: Sendable {
 /// matches under other methods.
 public struct Router: Sendable {
     private let routes: [Route]
+    /// The routes of each path without parameters that no parameterised route also matches, in
+    /// order: looked up by the exact path, with the same answer the scan would give.
+    private let literalPaths: [String: [Route]]
 
-    public init(_ routes: [Route]) { self.routes = routes }
+    public init(_ routes: [Route]) {
+        self.routes = routes
+        var literalPaths: [String: [Route]] = [:]
+        for route in routes where !route.pattern.contains("{") {
+            let segments = route.pattern.split(separator: "/")
+            guard route.pattern == "/" + segments.joined(separator: "/"),
+                !routes.contains(where: { $0.pattern.contains("{") && $0.match(segments) != nil })
+            else { continue }
+            literalPaths[route.pattern, default: []].append(route)
+        }
+        self.literalPaths = literalPaths
+    }
 
     /// A method and an exact path, looked up without building a string per request.
     public struct Key: Hashable, Sendable {
@@ -75,10 +89,17 @@ public struct Router: Sendable {
     }
 
     public func match(method: HTTPMethod, path: String) -> Match {
+        if let candidates = literalPaths[path] { return match(method: method, among: candidates) { _ in [:] } }
         let segments = path.split(separator: "/")
+        return match(method: method, among: routes) { $0.match(segments) }
+    }
+
+    /// The first of `candidates` whose `parameters` match and whose method fits (HEAD runs GET
+    /// routes); else the methods of those that match.
+    private func match(method: HTTPMethod, among candidates: [Route], parameters: (Route) -> [String: String]?) -> Match {
         var allowed: [HTTPMethod] = []
-        for route in routes {
-            guard let parameters = route.match(segments) else { continue }
+        for route in candidates {
+            guard let parameters = parameters(route) else { continue }
             if route.method == method || (method == .HEAD && route.method == .GET) { return .found(route, parameters) }
             allowed.append(route.method)
         }
