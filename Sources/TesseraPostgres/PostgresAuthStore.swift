@@ -175,15 +175,18 @@ public final class PostgresAuthStore: AuthStore, Service {
         }
     }
 
-    /// One statement on a pooled connection, outside any transaction block: PostgreSQL runs it
-    /// as its own transaction, in one round trip.
+    /// One prepared statement on a pooled connection, outside any transaction block: PostgreSQL
+    /// runs it as its own transaction, in one round trip, with the plan it made the first time.
     public func rotateRefreshToken(_ step: RefreshRotationStep) async throws -> RotatedRefreshToken? {
         try await retrying {
             do {
                 return try await self.withDeadline {
-                    try await self.client.withConnection { connection in
-                        try await SQLRefreshRotation.apply(step, on: PostgresExecutor(connection: connection, logger: self.logger))
+                    var rows: [any SQLRow] = []
+                    let statement = RefreshRotationStatement(binds: SQLRefreshRotation.binds(step))
+                    for try await row in try await self.client.execute(statement, logger: self.logger) {
+                        rows.append(PostgresResultRow(row: row.makeRandomAccess()))
                     }
+                    return try SQLRefreshRotation.rotated(rows)
                 }
             } catch let error as PSQLError {
                 throw PostgresExecutor.translate(error)
@@ -241,6 +244,18 @@ struct PostgresExecutor: SQLExecutor {
     var dialect: SQLDialect { .postgres }
 
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [any SQLRow] {
+        do {
+            var rows: [any SQLRow] = []
+            for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: Self.bindings(binds)), logger: logger) {
+                rows.append(PostgresResultRow(row: row.makeRandomAccess()))
+            }
+            return rows
+        } catch let error as PSQLError {
+            throw Self.translate(error)
+        }
+    }
+
+    static func bindings(_ binds: [SQLValue]) -> PostgresBindings {
         var bindings = PostgresBindings(capacity: binds.count)
         for bind in binds {
             switch bind {
@@ -249,15 +264,7 @@ struct PostgresExecutor: SQLExecutor {
             case .null: bindings.appendNull()
             }
         }
-        do {
-            var rows: [any SQLRow] = []
-            for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger) {
-                rows.append(PostgresResultRow(row: row.makeRandomAccess()))
-            }
-            return rows
-        } catch let error as PSQLError {
-            throw Self.translate(error)
-        }
+        return bindings
     }
 
     /// Unique violations (SQLSTATE 23505) become `SQLError.uniqueViolation`; anything else a
@@ -278,4 +285,15 @@ struct PostgresResultRow: SQLRow, @unchecked Sendable {
 
     func text(_ column: Int) throws -> String? { try row[column].decode(String?.self) }
     func integer(_ column: Int) throws -> Int64? { try row[column].decode(Int64?.self) }
+}
+
+/// `SQLRefreshRotation.postgresStatement`, prepared on each connection the first time it runs
+/// there.
+struct RefreshRotationStatement: PostgresPreparedStatement {
+    static let sql = SQLRefreshRotation.postgresStatement
+    static let bindingDataTypes: [PostgresDataType] = [.text, .text, .int8, .text, .int8, .int8, .text]
+    let binds: [SQLValue]
+
+    func makeBindings() throws -> PostgresBindings { PostgresExecutor.bindings(binds) }
+    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
 }

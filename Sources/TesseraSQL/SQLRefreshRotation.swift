@@ -24,53 +24,57 @@ public enum SQLRefreshRotation {
         _ = try await db.query(
             """
             CREATE TEMP TRIGGER IF NOT EXISTS refresh_rotation_apply INSTEAD OF INSERT ON refresh_rotation
-            WHEN EXISTS (SELECT 1 \(from(token: "NEW.hash", client: "NEW.client_id", now: "NEW.now", active: "NEW.active", schema: "main."))) BEGIN
-                UPDATE main.refresh_tokens SET spent_at = NEW.now WHERE hash = NEW.hash;
-                UPDATE main.sessions SET last_seen_at = NEW.now, idle_expires_at = min(NEW.now + NEW.session_idle_timeout, absolute_expires_at)
-                    WHERE id = (SELECT session_id FROM main.refresh_tokens WHERE hash = NEW.hash);
-                INSERT INTO main.refresh_tokens (\(SQLAuthTransaction.refreshColumns))
+            WHEN EXISTS (SELECT 1 \(from(token: "NEW.hash", client: "NEW.client_id", now: "NEW.now", active: "NEW.active"))) BEGIN
+                UPDATE refresh_tokens SET spent_at = NEW.now WHERE hash = NEW.hash;
+                UPDATE sessions SET last_seen_at = NEW.now, idle_expires_at = min(NEW.now + NEW.session_idle_timeout, absolute_expires_at)
+                    WHERE id = (SELECT session_id FROM refresh_tokens WHERE hash = NEW.hash);
+                INSERT INTO refresh_tokens (\(SQLAuthTransaction.refreshColumns))
                     SELECT NEW.successor_hash, r.family_id, r.session_id, r.client_id, r.hash, r.scope, NEW.now,
                         min(NEW.now + NEW.successor_lifetime, s.absolute_expires_at), NULL, NULL
-                    FROM main.refresh_tokens r JOIN main.sessions s ON s.id = r.session_id WHERE r.hash = NEW.hash;
+                    FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id WHERE r.hash = NEW.hash;
             END
             """, [])
     }
 
-    /// Applies `step` on `db` (PostgreSQL: outside any transaction, the statement is its own;
-    /// SQLite: inside one); nil when it does not apply.
+    /// SQLite: applies `step` on `db`, inside the caller's transaction; nil when it does not apply.
     public static func apply(_ step: RefreshRotationStep, on db: any SQLExecutor) async throws -> RotatedRefreshToken? {
-        let binds: [SQLValue] = [
+        precondition(db.dialect == .sqlite, "PostgreSQL runs postgresStatement as a prepared statement")
+        _ = try await db.query("INSERT INTO temp.refresh_rotation VALUES ($1, $2, $3, $4, $5, $6, $7)", binds(step))
+        let rows = try await db.query(
+            """
+            SELECT \(columns("p", "r", "s", "u"))
+            FROM refresh_tokens r JOIN refresh_tokens p ON p.hash = r.parent_hash
+                JOIN sessions s ON s.id = r.session_id JOIN users u ON u.id = s.user_id
+            WHERE r.hash = $1 AND p.hash = $2
+            """, [.text(step.successorHash), .text(step.hash)])
+        return try rotated(rows)
+    }
+
+    /// The values of `$1…$7` in both dialects' statements.
+    public static func binds(_ step: RefreshRotationStep) -> [SQLValue] {
+        [
             .text(step.hash), .text(step.clientID), .integer(step.now), .text(step.successorHash), .integer(step.successorLifetime),
             .integer(step.sessionIdleTimeout), .text(User.Status.active.rawValue),
         ]
-        let rows: [any SQLRow]
-        switch db.dialect {
-        case .postgres:
-            rows = try await db.query(postgresStatement, binds)
-        case .sqlite:
-            _ = try await db.query("INSERT INTO temp.refresh_rotation VALUES ($1, $2, $3, $4, $5, $6, $7)", binds)
-            rows = try await db.query(
-                """
-                SELECT \(columns("p", "r", "s", "u"))
-                FROM refresh_tokens r JOIN refresh_tokens p ON p.hash = r.parent_hash
-                    JOIN sessions s ON s.id = r.session_id JOIN users u ON u.id = s.user_id
-                WHERE r.hash = $1 AND p.hash = $2
-                """, [.text(step.successorHash), .text(step.hash)])
-        }
-        return try rows.first.map(decode)
     }
 
+    /// What the statement's rows say: nil when it wrote nothing.
+    public static func rotated(_ rows: [any SQLRow]) throws -> RotatedRefreshToken? { try rows.first.map(decode) }
+
     /// The rows of a live token: the token `r`, its session `s` and the session's user `u`.
-    private static func from(token: String, client: String, now: String, active: String, schema: String = "") -> String {
+    private static func from(token: String, client: String, now: String, active: String) -> String {
         """
-        FROM \(schema)refresh_tokens r JOIN \(schema)sessions s ON s.id = r.session_id JOIN \(schema)users u ON u.id = s.user_id
+        FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id JOIN users u ON u.id = s.user_id
         WHERE r.hash = \(token) AND r.client_id = \(client) AND r.spent_at IS NULL AND r.revoked_at IS NULL AND \(now) < r.expires_at
             AND s.cookie_hash IS NULL AND s.revoked_at IS NULL AND \(now) < s.idle_expires_at AND \(now) < s.absolute_expires_at
             AND u.status = \(active)
         """
     }
 
-    private static let postgresStatement = """
+    /// PostgreSQL: the rotation as one statement, taking `binds(step)`; outside any transaction
+    /// block it is its own. The store runs it as a prepared statement, so it is planned once per
+    /// connection rather than on every refresh.
+    public static let postgresStatement = """
         WITH live AS (
             SELECT r.hash, s.id AS session_id \(from(token: "$1", client: "$2", now: "$3", active: "$7"))
             FOR UPDATE OF r, s
