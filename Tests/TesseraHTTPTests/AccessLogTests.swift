@@ -123,12 +123,13 @@ import Testing
             tasks.addTask { try await group.run() }
             log.record(Self.record(requestID: "alone"))
             // Read on a thread of its own (a blocked read must not hold a test-pool thread the
-            // log needs), waiting at most 5 s for the line.
+            // log needs), waiting at most 30 s for the line: long enough for a busy test pool to
+            // start the log, and the line would otherwise come only at shutdown, after the read.
             text = await withCheckedContinuation { (received: CheckedContinuation<String, Never>) in
                 Thread {
                     var poller = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
                     var chunk = [UInt8](repeating: 0, count: 4096)
-                    let count = poll(&poller, 1, 5000) == 1 ? read(readEnd, &chunk, chunk.count) : 0
+                    let count = poll(&poller, 1, 30_000) == 1 ? read(readEnd, &chunk, chunk.count) : 0
                     received.resume(returning: String(decoding: chunk.prefix(max(count, 0)), as: UTF8.self))
                 }.start()
             }

@@ -59,8 +59,19 @@ struct RawClient {
         _ = Array(text.utf8).withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 
-    /// Reads until `count` complete responses (by Content-Length) arrived or the peer closed.
-    func responses(_ count: Int) -> [String] {
+    /// Reads until `count` complete responses (by Content-Length) arrived or the peer closed,
+    /// on a thread of its own: a read blocked on a thread of the test pool could starve the
+    /// server it waits for, whose async handlers need that pool.
+    func responses(_ count: Int) async -> [String] { await Self.offPool { readResponses(count) } }
+
+    /// Whether the server closed the connection (reads EOF, or a reset), read off the test pool.
+    func isClosedByPeer() async -> Bool { await Self.offPool { readUntilClosed() } }
+
+    private static func offPool<T: Sendable>(_ read: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { finished in Thread { finished.resume(returning: read()) }.start() }
+    }
+
+    private func readResponses(_ count: Int) -> [String] {
         var data = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 65536)
         while Self.split(data).count < count {
@@ -71,8 +82,7 @@ struct RawClient {
         return Self.split(data)
     }
 
-    /// Whether the server closed the connection (reads EOF, or a reset).
-    func isClosedByPeer() -> Bool {
+    private func readUntilClosed() -> Bool {
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
             let n = recv(fd, &buffer, buffer.count, 0)
@@ -146,9 +156,9 @@ struct LiveServerTests {
             $0.maximumConnections = 5
             $0.minimumIdleBeforeReclaim = .zero
         }) { port, _ in
-            func ask(_ client: RawClient) -> Bool {
+            func ask(_ client: RawClient) async -> Bool {
                 client.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-                return client.responses(1).first?.hasPrefix("HTTP/1.1 200") == true
+                return await client.responses(1).first?.hasPrefix("HTTP/1.1 200") == true
             }
             // One address holds five idle keep-alive connections, opened one after the other:
             // three are served, two closed.
@@ -158,7 +168,7 @@ struct LiveServerTests {
             for _ in 0..<5 {
                 let client = try RawClient(port: port, source: "127.0.0.2")
                 hoarder.append(client)
-                served.append(ask(client))
+                served.append(await ask(client))
             }
             #expect(served == [true, true, true, false, false])
             // Other addresses fill the server, then one more still gets in: an idle connection
@@ -168,7 +178,7 @@ struct LiveServerTests {
             for source in ["127.0.0.3", "127.0.0.4", "127.0.0.5"] {
                 let client = try RawClient(port: port, source: source)
                 others.append(client)
-                #expect(ask(client), "\(source)")
+                #expect(await ask(client), "\(source)")
             }
             #expect(hoarder.prefix(3).filter { $0.isClosed(within: 1000) }.count == 1)
         }
@@ -180,9 +190,9 @@ struct LiveServerTests {
             let client = try RawClient(port: port)
             defer { client.close() }
             client.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-            #expect(client.responses(1).first?.hasPrefix("HTTP/1.1 200 OK") == true)
+            #expect(await client.responses(1).first?.hasPrefix("HTTP/1.1 200 OK") == true)
             client.send("GET /nope HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /.well-known/jwks.json HTTP/1.1\r\nHost: x\r\n\r\n")
-            let answers = client.responses(3)
+            let answers = await client.responses(3)
             #expect(answers.count == 3)
             #expect(answers.map { $0.split(separator: " ")[1] } == ["404", "200", "200"])
             #expect(answers[2].hasSuffix(#"{"keys":[]}"#))
@@ -197,19 +207,19 @@ struct LiveServerTests {
         }) { port, _ in
             let big = try RawClient(port: port)
             big.send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 2000))\r\n\r\n")
-            let tooBig = big.responses(1).first ?? ""
+            let tooBig = await big.responses(1).first ?? ""
             #expect(tooBig.hasPrefix("HTTP/1.1 431") && tooBig.lowercased().contains("\r\nx-request-id: "))
-            #expect(big.isClosedByPeer())
+            #expect(await big.isClosedByPeer())
             big.close()
             let declared = try RawClient(port: port)
             declared.send("POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 5000\r\n\r\n")
-            let tooLong = declared.responses(1).first ?? ""
+            let tooLong = await declared.responses(1).first ?? ""
             #expect(tooLong.hasPrefix("HTTP/1.1 413") && tooLong.lowercased().contains("\r\nx-request-id: "))
             declared.close()
             let chunked = try RawClient(port: port)
             chunked.send("POST /oauth/token HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n96\r\n\(String(repeating: "b", count: 150))\r\n0\r\n\r\n")
-            #expect(chunked.responses(1).first?.hasPrefix("HTTP/1.1 413") == true)
-            #expect(chunked.isClosedByPeer())
+            #expect(await chunked.responses(1).first?.hasPrefix("HTTP/1.1 413") == true)
+            #expect(await chunked.isClosedByPeer())
             chunked.close()
         }
     }
@@ -226,14 +236,14 @@ struct LiveServerTests {
                 let client = try RawClient(port: port)
                 defer { client.close() }
                 client.send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Fill: \(String(repeating: "a", count: size))\r\n\r\n")
-                #expect(client.responses(1).first?.hasPrefix("HTTP/1.1 \(status)") == true, "header filler \(size)")
+                #expect(await client.responses(1).first?.hasPrefix("HTTP/1.1 \(status)") == true, "header filler \(size)")
             }
             for (size, status) in [(64 * 1024, "400"), (64 * 1024 + 1, "413")] {
                 let client = try RawClient(port: port)
                 defer { client.close() }
                 client.send("POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(size)\r\n\r\n")
                 client.send(String(repeating: "a", count: size))
-                #expect(client.responses(1).first?.hasPrefix("HTTP/1.1 \(status)") == true, "body \(size)")
+                #expect(await client.responses(1).first?.hasPrefix("HTTP/1.1 \(status)") == true, "body \(size)")
             }
         }
     }
@@ -252,11 +262,11 @@ struct LiveServerTests {
                 trickled += 1
             }
             let elapsed = ContinuousClock.now - start
-            let answer = client.responses(1).first ?? ""
+            let answer = await client.responses(1).first ?? ""
             #expect(answer.hasPrefix("HTTP/1.1 408") && answer.lowercased().contains("\r\nx-request-id: "))
             #expect(trickled >= 2, "the client kept sending while the clock ran")
             #expect(elapsed < .milliseconds(800), "408 within the 300 ms read timeout plus one tick, not later: \(elapsed)")
-            #expect(client.isClosedByPeer())
+            #expect(await client.isClosedByPeer())
         }
     }
 
@@ -267,7 +277,7 @@ struct LiveServerTests {
                 let client = try RawClient(port: port, ipv6: ipv6)
                 defer { client.close() }
                 client.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-                #expect(client.responses(1).first?.hasPrefix("HTTP/1.1 200") == true, "ipv6: \(ipv6)")
+                #expect(await client.responses(1).first?.hasPrefix("HTTP/1.1 200") == true, "ipv6: \(ipv6)")
             }
         }
     }
@@ -279,16 +289,16 @@ struct LiveServerTests {
             let client = try RawClient(port: port)
             defer { client.close() }
             client.send("OPTIONS /v1/login HTTP/1.1\r\nHost: x\r\nOrigin: https://app.example\r\nAccess-Control-Request-Method: POST\r\n\r\n")
-            let allowed = client.responses(1).first ?? ""
+            let allowed = await client.responses(1).first ?? ""
             #expect(allowed.hasPrefix("HTTP/1.1 204") && allowed.contains("Access-Control-Allow-Origin: https://app.example"))
             client.send("OPTIONS /v1/login HTTP/1.1\r\nHost: x\r\nOrigin: https://evil.example\r\nAccess-Control-Request-Method: POST\r\n\r\n")
-            let refused = client.responses(1).first ?? ""
+            let refused = await client.responses(1).first ?? ""
             #expect(refused.hasPrefix("HTTP/1.1 204") && !refused.contains("Access-Control-Allow"))
             let body = #"{"username":"alice","password":"correct horse battery staple","session":true}"#
             client.send(
                 "POST /v1/login HTTP/1.1\r\nHost: x\r\nOrigin: https://app.example\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
             )
-            let login = client.responses(1).first ?? ""
+            let login = await client.responses(1).first ?? ""
             #expect(login.hasPrefix("HTTP/1.1 200") && login.contains("Access-Control-Allow-Credentials: true"))
             let cookie = login.split(separator: "\r\n").first { $0.hasPrefix("Set-Cookie:") } ?? ""
             #expect(cookie.contains("__Host-tessera_session=") && cookie.contains("; Path=/; Secure; HttpOnly; SameSite=Lax"))
@@ -301,9 +311,9 @@ struct LiveServerTests {
             let client = try RawClient(port: port)
             defer { client.close() }
             client.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-            #expect(client.responses(1).count == 1)
+            #expect(await client.responses(1).count == 1)
             let answered = ContinuousClock.now
-            #expect(client.isClosedByPeer())
+            #expect(await client.isClosedByPeer())
             let idle = ContinuousClock.now - answered
             // Closed by the idle timer: not before 300 ms of silence, and within one tick after.
             #expect(idle >= .milliseconds(250) && idle < .milliseconds(800), "closed after \(idle)")
@@ -319,9 +329,9 @@ struct LiveServerTests {
             #expect(!first.readable(within: 100))
             let second = try RawClient(port: port)
             defer { second.close() }
-            #expect(second.isClosedByPeer())
+            #expect(await second.isClosedByPeer())
             first.send("\r\n")
-            #expect(first.responses(1).first?.hasPrefix("HTTP/1.1 200") == true)
+            #expect(await first.responses(1).first?.hasPrefix("HTTP/1.1 200") == true)
         }
     }
 
@@ -354,7 +364,7 @@ struct LiveServerTests {
         #expect(pool.jobsAccepted == base + pool.width + 1, "the login reached the hashing queue")
         let stopping = Task { try await server.shutdown() }
         for _ in 0..<pool.width { release.signal() }
-        let answer = client.responses(1).first ?? ""
+        let answer = await client.responses(1).first ?? ""
         #expect(answer.hasPrefix("HTTP/1.1 200") && answer.contains("access_token"), "\(answer.prefix(200))")
         #expect(answer.lowercased().contains("\r\nconnection: close\r\n"))
         try await stopping.value
@@ -371,9 +381,9 @@ struct LiveServerTests {
         let port = try await server.start()
         let idle = try RawClient(port: port)
         idle.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-        #expect(idle.responses(1).count == 1)
+        #expect(await idle.responses(1).count == 1)
         try await server.shutdown()
-        #expect(idle.isClosedByPeer())
+        #expect(await idle.isClosedByPeer())
         idle.close()
         #expect(throws: (any Error).self) { try RawClient(port: port) }
         await harness.close()
