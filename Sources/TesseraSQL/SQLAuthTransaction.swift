@@ -299,6 +299,9 @@ public struct SQLAuthTransaction: AuthTransaction {
     // MARK: Refresh tokens
 
     static let refreshColumns = "hash, family_id, session_id, client_id, parent_hash, scope, issued_at, expires_at, spent_at, revoked_at"
+    /// How many columns `refreshColumns` and `sessionColumns` name, for reading joined rows.
+    static let refreshColumnCount = refreshColumns.split(separator: ",").count
+    static let sessionColumnCount = sessionColumns.split(separator: ",").count
 
     static func refreshToken(_ row: any SQLRow) throws -> RefreshTokenRecord {
         RefreshTokenRecord(
@@ -331,8 +334,8 @@ public struct SQLAuthTransaction: AuthTransaction {
             """
         guard let row = try await run(sql, [.text(hash)]).first else { return nil }
         let token = try Self.refreshToken(row)
-        let sessionOffset = Self.refreshColumns.split(separator: ",").count
-        let userOffset = sessionOffset + Self.sessionColumns.split(separator: ",").count
+        let sessionOffset = Self.refreshColumnCount
+        let userOffset = sessionOffset + Self.sessionColumnCount
         let session = try Self.session(OffsetRow(row: row, offset: sessionOffset))
         let user = try row.text(userOffset) == nil ? nil : try Self.user(OffsetRow(row: row, offset: userOffset))
         return (token, session, user)

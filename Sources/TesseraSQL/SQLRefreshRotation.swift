@@ -40,15 +40,16 @@ public enum SQLRefreshRotation {
     public static func apply(_ step: RefreshRotationStep, on db: any SQLExecutor) async throws -> RotatedRefreshToken? {
         precondition(db.dialect == .sqlite, "PostgreSQL runs postgresStatement as a prepared statement")
         _ = try await db.query("INSERT INTO temp.refresh_rotation VALUES ($1, $2, $3, $4, $5, $6, $7)", binds(step))
-        let rows = try await db.query(
-            """
-            SELECT \(columns("p", "r", "s", "u"))
-            FROM refresh_tokens r JOIN refresh_tokens p ON p.hash = r.parent_hash
-                JOIN sessions s ON s.id = r.session_id JOIN users u ON u.id = s.user_id
-            WHERE r.hash = $1 AND p.hash = $2
-            """, [.text(step.successorHash), .text(step.hash)])
-        return try rotated(rows)
+        return try rotated(try await db.query(sqliteReadBack, [.text(step.successorHash), .text(step.hash)]))
     }
+
+    /// SQLite: the rows the trigger wrote, found by the successor's and the spent token's hashes.
+    private static let sqliteReadBack = """
+        SELECT \(columns("p", "r", "s", "u"))
+        FROM refresh_tokens r JOIN refresh_tokens p ON p.hash = r.parent_hash
+            JOIN sessions s ON s.id = r.session_id JOIN users u ON u.id = s.user_id
+        WHERE r.hash = $1 AND p.hash = $2
+        """
 
     /// The values of `$1…$7` in both dialects' statements.
     public static func binds(_ step: RefreshRotationStep) -> [SQLValue] {
@@ -104,12 +105,11 @@ public enum SQLRefreshRotation {
     }
 
     private static func decode(_ row: any SQLRow) throws -> RotatedRefreshToken {
-        let refreshWidth = SQLAuthTransaction.refreshColumns.split(separator: ",").count
-        let sessionWidth = SQLAuthTransaction.sessionColumns.split(separator: ",").count
+        let refreshWidth = SQLAuthTransaction.refreshColumnCount
         return RotatedRefreshToken(
             spent: try SQLAuthTransaction.refreshToken(row),
             successor: try SQLAuthTransaction.refreshToken(OffsetRow(row: row, offset: refreshWidth)),
             session: try SQLAuthTransaction.session(OffsetRow(row: row, offset: 2 * refreshWidth)),
-            user: try SQLAuthTransaction.user(OffsetRow(row: row, offset: 2 * refreshWidth + sessionWidth)))
+            user: try SQLAuthTransaction.user(OffsetRow(row: row, offset: 2 * refreshWidth + SQLAuthTransaction.sessionColumnCount)))
     }
 }

@@ -111,7 +111,11 @@ struct RefreshRotationStepContractTests {
             }
             #expect(applied.count == 1)
             let successors = try await h.store.read { tx in
-                try await (0..<50).asyncCompactMap { try await tx.refreshToken(hash: String(format: "%064d", $0), forUpdate: false) }
+                var found: [RefreshTokenRecord] = []
+                for attempt in 0..<50 {
+                    if let record = try await tx.refreshToken(hash: String(format: "%064d", attempt), forUpdate: false) { found.append(record) }
+                }
+                return found
             }
             #expect(successors.count == 1)
             #expect(successors.first?.parentHash == hash)
@@ -170,13 +174,5 @@ struct RefreshRotationStepContractTests {
             for step in steps where try await step.value != nil { applied += 1 }
             #expect(applied == 1)
         }
-    }
-}
-
-extension Sequence {
-    fileprivate func asyncCompactMap<T>(_ transform: (Element) async throws -> T?) async rethrows -> [T] {
-        var results: [T] = []
-        for element in self { if let value = try await transform(element) { results.append(value) } }
-        return results
     }
 }

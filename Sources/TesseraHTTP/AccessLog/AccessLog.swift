@@ -311,12 +311,13 @@ struct AccessLogFormatter {
 
     /// `\uXXXX`, as a UTF-16 surrogate pair above U+FFFF (JSON, RFC 8259 §7).
     private func escape(_ scalar: Unicode.Scalar, _ output: inout [UInt8]) {
-        let hex = Array("0123456789abcdef".utf8)
-        for unit in String(scalar).utf16 {
+        UTF16.encode(scalar) { unit in
             output.append(contentsOf: #"\u"#.utf8)
-            for shift in stride(from: 12, through: 0, by: -4) { output.append(hex[Int(unit >> UInt16(shift)) & 0xF]) }
+            for shift in stride(from: 12, through: 0, by: -4) { output.append(Self.hexDigits[Int(unit >> UInt16(shift)) & 0xF]) }
         }
     }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     private func decimal(_ value: Int64, _ output: inout [UInt8], width: Int = 1) {
         var digits: [UInt8] = []
